@@ -1,0 +1,209 @@
+"""Account operations shared by the HTML views, the API and the CLI. They flush; the caller commits."""
+
+from __future__ import annotations
+
+import secrets
+from zoneinfo import available_timezones
+
+from flask import current_app
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from core.auth.models import LANGUAGES, ApiToken, Role, User, UserRole, hash_token
+from core.db import utcnow
+from core.errors import DomainError, ValidationFailed
+from core.extensions import db
+from core.mail.services import enqueue_template
+
+MIN_PASSWORD_LENGTH = 8
+# Checked against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong password.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            "validation_failed",
+            _("Some fields are not valid."),
+            fields={"password": [_("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)]},
+        )
+
+
+def create_user(
+    email: str,
+    password: str,
+    full_name: str,
+    *,
+    roles: set[Role] | None = None,
+    language: str = "en",
+    timezone: str = "Asia/Ho_Chi_Minh",
+    country: str | None = None,
+) -> User:
+    """Create an account. Raises DomainError `email_taken`, ValidationFailed for a weak password or bad field."""
+    check_password_rules(password)
+    check_profile(language=language, timezone=timezone, country=country)
+    roles = set(roles or ()) - {Role.DELEGATE}
+    if Role.FOCAL_POINT in roles and not country:
+        raise ValidationFailed(
+            "validation_failed",
+            _("Some fields are not valid."),
+            fields={"country": [_("A focal point needs a country.")]},
+        )
+    if find_user_by_email(email) is not None:
+        raise DomainError("email_taken", _("An account with this e-mail address already exists."))
+    user = User(
+        email=normalise_email(email),
+        full_name=full_name.strip(),
+        password_hash=generate_password_hash(password),
+        language=language,
+        timezone=timezone,
+        country=country.upper() if country else None,
+        security_stamp=secrets.token_hex(16),
+        role_rows=[UserRole(role=role) for role in sorted(roles)],
+    )
+    try:
+        # A savepoint, so a concurrent sign-up with the same address fails cleanly and the transaction lives on.
+        with db.session.begin_nested():
+            db.session.add(user)
+    except IntegrityError as exc:
+        raise DomainError("email_taken", _("An account with this e-mail address already exists.")) from exc
+    return user
+
+
+def check_profile(*, language: str | None = None, timezone: str | None = None, country: str | None = None) -> None:
+    fields: dict[str, list[str]] = {}
+    if language is not None and language not in LANGUAGES:
+        fields["language"] = [_("Choose English or Vietnamese.")]
+    if timezone is not None and timezone not in available_timezones():
+        fields["timezone"] = [_("Not a known time zone.")]
+    if country and (len(country) != 2 or not country.isalpha()):
+        fields["country"] = [_("Use a two-letter ISO country code.")]
+    if fields:
+        raise ValidationFailed("validation_failed", _("Some fields are not valid."), fields=fields)
+
+
+def update_profile(user: User, *, full_name=None, language=None, timezone=None) -> User:
+    """Change a user's own name, language or time zone."""
+    check_profile(language=language, timezone=timezone)
+    if full_name is not None:
+        user.full_name = full_name.strip()
+    if language is not None:
+        user.language = language
+    if timezone is not None:
+        user.timezone = timezone
+    db.session.flush()
+    return user
+
+
+def set_roles(user: User, roles: set[Role], *, country: str | None = None) -> None:
+    """Replace a user's roles (delegate is implicit)."""
+    wanted = set(roles) - {Role.DELEGATE}
+    if country is not None:
+        user.country = country.upper() or None
+    if Role.FOCAL_POINT in wanted and not user.country:
+        raise ValidationFailed(
+            "validation_failed",
+            _("Some fields are not valid."),
+            fields={"country": [_("A focal point needs a country.")]},
+        )
+    user.role_rows = [row for row in user.role_rows if row.role in wanted]
+    have = {row.role for row in user.role_rows}
+    user.role_rows.extend(UserRole(role=role) for role in sorted(wanted - have))
+    db.session.flush()
+
+
+def authenticate(email: str, password: str) -> User:
+    """Return the user with these credentials. Raises DomainError `invalid_credentials` (401)."""
+    user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+    elif user.is_active and check_password_hash(user.password_hash, password):
+        return user
+    raise DomainError("invalid_credentials", _("The e-mail address or password is wrong."), status=401)
+
+
+def change_password(user: User, new_password: str, *, current_password: str | None = None) -> None:
+    """Set a new password; other sessions, remember-me cookies and reset links stop working."""
+    if current_password is not None and not check_password_hash(user.password_hash, current_password):
+        raise ValidationFailed(
+            "validation_failed",
+            _("Some fields are not valid."),
+            fields={"current_password": [_("This is not your current password.")]},
+        )
+    check_password_rules(new_password)
+    user.password_hash = generate_password_hash(new_password)
+    user.security_stamp = secrets.token_hex(16)
+    db.session.flush()
+
+
+def issue_token(user: User, name: str = "api") -> str:
+    """Create an API token and return it; only its hash is kept."""
+    raw = secrets.token_urlsafe(32)
+    db.session.add(ApiToken(user=user, token_hash=hash_token(raw), name=name))
+    db.session.flush()
+    return raw
+
+
+def user_for_token(raw_token: str) -> User | None:
+    token = db.session.scalar(
+        select(ApiToken).where(ApiToken.token_hash == hash_token(raw_token), ApiToken.revoked_at.is_(None))
+    )
+    if token is None or not token.user.is_active:
+        return None
+    return token.user
+
+
+def revoke_token(raw_token: str) -> None:
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(raw_token)))
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.flush()
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def make_reset_token(user: User) -> str:
+    # The security stamp makes the link single-use: it changes when the password does.
+    return _reset_serializer().dumps({"user": user.id, "stamp": user.security_stamp})
+
+
+def request_password_reset(email: str, reset_url_for) -> None:
+    """Mail a signed, expiring reset link if the account exists; say nothing either way."""
+    user = find_user_by_email(email)
+    if user is None or not user.is_active:
+        return
+    enqueue_template(
+        "password_reset",
+        to_address=user.email,
+        to_name=user.full_name,
+        language=user.language,
+        reset_url=reset_url_for(make_reset_token(user)),
+        max_age_minutes=current_app.config["PASSWORD_RESET_MAX_AGE"] // 60,
+    )
+
+
+def user_for_reset_token(token: str) -> User:
+    """Raises DomainError `invalid_reset_link` when the link is forged, expired or already used."""
+    try:
+        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except SignatureExpired as exc:
+        raise DomainError("invalid_reset_link", _("This link has expired. Ask for a new one."), status=400) from exc
+    except BadSignature as exc:
+        raise DomainError("invalid_reset_link", _("This link is not valid. Ask for a new one."), status=400) from exc
+    user = db.session.get(User, data.get("user")) if isinstance(data, dict) else None
+    if user is None or user.security_stamp != data.get("stamp"):
+        raise DomainError("invalid_reset_link", _("This link has already been used. Ask for a new one."), status=400)
+    return user

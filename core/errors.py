@@ -1,0 +1,166 @@
+"""Domain errors and the one place that turns any error into an HTML page or the JSON of API.md."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+
+# Stable codes for the HTTP errors that carry no domain code of their own.
+HTTP_ERROR_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+HTTP_ERROR_MESSAGES = {
+    400: _l("The request could not be understood."),
+    401: _l("Please sign in first."),
+    403: _l("You are not allowed to do this."),
+    404: _l("We could not find what you asked for."),
+    405: _l("This method is not allowed here."),
+    413: _l("What you sent is too large."),
+    415: _l("This content type is not supported."),
+    422: _l("Some fields are not valid."),
+    429: _l("Too many attempts. Please wait a moment and try again."),
+    500: _l("Something went wrong on our side. The team has been told."),
+    503: _l("The service is briefly unavailable. Please try again."),
+}
+
+
+class DomainError(Exception):
+    """A rule of the domain says no: a stable `code`, a sentence for a person, an HTTP status."""
+
+    status = 409
+
+    def __init__(self, code: str, message: str, *, status: int | None = None, fields: dict | None = None):
+        super().__init__(message)
+        self.code = code
+        self.message = str(message)
+        self.fields = fields
+        if status is not None:
+            self.status = status
+
+
+class ValidationFailed(DomainError):
+    """Input of the right shape that fails a rule tied to given fields (422)."""
+
+    status = 422
+
+
+class NotFound(DomainError):
+    """The object does not exist, or the caller may not know that it does (404)."""
+
+    status = 404
+
+    def __init__(self, message: str | None = None):
+        super().__init__("not_found", message or str(HTTP_ERROR_MESSAGES[404]))
+
+
+class Forbidden(DomainError):
+    status = 403
+
+    def __init__(self, code: str = "forbidden", message: str | None = None):
+        super().__init__(code, message or str(HTTP_ERROR_MESSAGES[403]))
+
+
+def wants_json() -> bool:
+    return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    error: dict = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    return {"error": error}
+
+
+def _webargs_fields(exc: HTTPException) -> dict | None:
+    """Flatten webargs' {location: {field: [messages]}} into {field: [messages]}."""
+    messages = (getattr(exc, "data", None) or {}).get("messages")
+    if not isinstance(messages, dict):
+        return None
+    fields: dict = {}
+    for location, per_location in messages.items():
+        if isinstance(per_location, dict):
+            for name, problems in per_location.items():
+                fields[name] = problems if isinstance(problems, list | dict) else [str(problems)]
+        else:
+            fields[f"_{location}"] = per_location if isinstance(per_location, list) else [str(per_location)]
+    return fields or None
+
+
+def _render_html(status: int, message: str):
+    template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"
+    return render_template(template, status=status, message=message), status
+
+
+def handle_domain_error(exc: DomainError):
+    if wants_json():
+        return jsonify(error_body(exc.code, exc.message, exc.fields)), exc.status
+    return _render_html(exc.status, exc.message)
+
+
+def handle_http_exception(exc: HTTPException):
+    status = exc.code or 500
+    headers = exc.get_response().headers if status in (405, 429) else {}
+    if wants_json():
+        fields = _webargs_fields(exc) if status in (400, 422) else None
+        if status == 400 and fields:
+            # Malformed JSON is a 400 with a sentence, not a field list.
+            fields = None
+        message = str(HTTP_ERROR_MESSAGES.get(status, exc.description or exc.name))
+        if status == 400 and (getattr(exc, "data", None) or {}).get("messages"):
+            message = str(_l("The request body is not valid JSON."))
+        response = jsonify(error_body(HTTP_ERROR_CODES.get(status, "http_error"), message, fields))
+        for name in ("Allow", "Retry-After", "X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset"):
+            if name in headers:
+                response.headers[name] = headers[name]
+        return response, status
+    if isinstance(exc, CSRFError):
+        return _render_html(400, str(_l("The form has expired or was not sent from this site. Please try again.")))
+    message = str(HTTP_ERROR_MESSAGES.get(status, exc.description or exc.name))
+    body, status = _render_html(status, message)
+    return body, status, {k: v for k, v in headers.items() if k in ("Allow", "Retry-After")}
+
+
+def handle_unexpected(exc: Exception):
+    if isinstance(exc, HTTPException):
+        return handle_http_exception(exc)
+    logger.exception("Unhandled error on %s %s", request.method, request.path)
+    return handle_http_exception(InternalServerError())
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Map every error once; called after flask-smorest so these handlers win."""
+    app.register_error_handler(DomainError, handle_domain_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)
+
+
+def attach_to_form(form, exc: DomainError) -> None:
+    """Show a service's error next to the fields it names, or above the form."""
+    placed = False
+    for name, problems in (exc.fields or {}).items():
+        field = getattr(form, name, None)
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, *problems] if isinstance(field.errors, list) else list(problems)
+            placed = True
+    if not placed:
+        form.form_errors.append(exc.message)

@@ -1,0 +1,166 @@
+"""Queue mail in the caller's transaction; deliver it later over SMTP with retries."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+
+from flask import current_app, render_template
+from flask_babel import force_locale
+from sqlalchemy import or_, select, update
+
+from core.db import utcnow
+from core.extensions import db
+from core.mail.models import OutboxMessage, OutboxStatus
+
+logger = logging.getLogger(__name__)
+
+CLAIM_SECONDS = 300
+
+
+def enqueue(
+    *,
+    to_address: str,
+    subject: str,
+    body_text: str,
+    body_html: str | None = None,
+    to_name: str | None = None,
+    calendar_ics: str | None = None,
+    calendar_method: str | None = None,
+) -> OutboxMessage:
+    """Add a message to the outbox; it is sent only if the caller's transaction commits."""
+    message = OutboxMessage(
+        to_address=to_address,
+        to_name=to_name,
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
+        calendar_ics=calendar_ics,
+        calendar_method=calendar_method,
+        message_id=make_msgid(domain="ascn-summit"),
+    )
+    db.session.add(message)
+    db.session.flush()
+    return message
+
+
+def enqueue_template(template: str, *, to_address: str, to_name: str | None, language: str, **context) -> OutboxMessage:
+    """Render `templates/email/<template>.{subject,txt,html}` in the recipient's language and queue it."""
+    with force_locale(language or "en"):
+        context.setdefault("recipient_name", to_name)
+        subject = render_template(f"email/{template}.subject.txt", **context).strip()
+        body_text = render_template(f"email/{template}.txt", **context)
+        body_html = render_template(f"email/{template}.html", **context)
+    return enqueue(to_address=to_address, to_name=to_name, subject=subject, body_text=body_text, body_html=body_html)
+
+
+def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = sender
+    email["To"] = formataddr((message.to_name or "", message.to_address))
+    email["Subject"] = message.subject
+    email["Message-ID"] = message.message_id
+    email.set_content(message.body_text)
+    if message.body_html:
+        email.add_alternative(message.body_html, subtype="html")
+    if message.calendar_ics:
+        # Outlook and Gmail show Accept/Decline for a text/calendar alternative carrying the iTIP method.
+        email.add_alternative(
+            message.calendar_ics,
+            subtype="calendar",
+            params={"method": message.calendar_method or "REQUEST"},
+        )
+    return email
+
+
+def _claim(message_id: int) -> bool:
+    """Take one due message for this sender; false when another sender got it first."""
+    now = utcnow()
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == OutboxStatus.QUEUED,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS), attempts=OutboxMessage.attempts + 1)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def _connect() -> smtplib.SMTP:
+    config = current_app.config
+    smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30)
+    if config["MAIL_USE_TLS"]:
+        smtp.starttls()
+    if config["MAIL_USERNAME"]:
+        smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
+    return smtp
+
+
+def send_due_mail(limit: int = 500) -> dict[str, int]:
+    """Deliver queued messages that are due; each is marked sent once, failures are retried with back-off."""
+    config = current_app.config
+    now = utcnow()
+    due_ids = db.session.scalars(
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.status == OutboxStatus.QUEUED,
+            OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    ).all()
+    db.session.commit()
+    counts = {"sent": 0, "retrying": 0, "failed": 0}
+    smtp: smtplib.SMTP | None = None
+    try:
+        for message_id in due_ids:
+            if not _claim(message_id):
+                continue
+            message = db.session.get(OutboxMessage, message_id)
+            try:
+                if smtp is None:
+                    smtp = _connect()
+                smtp.send_message(build_email(message, config["MAIL_DEFAULT_SENDER"]))
+            except (OSError, smtplib.SMTPException) as exc:
+                smtp = _close(smtp)
+                counts[_record_failure(message, exc)] += 1
+            else:
+                message.status = OutboxStatus.SENT
+                message.sent_at = utcnow()
+                message.claimed_until = None
+                message.last_error = None
+                counts["sent"] += 1
+            db.session.commit()
+    finally:
+        _close(smtp)
+    return counts
+
+
+def _record_failure(message: OutboxMessage, exc: Exception) -> str:
+    config = current_app.config
+    message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+    message.claimed_until = None
+    if message.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+        message.status = OutboxStatus.FAILED
+        logger.error("Giving up on mail %s to %s: %s", message.id, message.to_address, message.last_error)
+        return "failed"
+    backoff = config["MAIL_RETRY_BACKOFF_SECONDS"] * 2 ** (message.attempts - 1)
+    message.next_attempt_at = utcnow() + timedelta(seconds=min(backoff, 3600))
+    logger.warning("Mail %s to %s not sent (attempt %s): %s", message.id, message.to_address, message.attempts, exc)
+    return "retrying"
+
+
+def _close(smtp: smtplib.SMTP | None) -> None:
+    if smtp is not None:
+        try:
+            smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            smtp.close()
+    return None

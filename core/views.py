@@ -1,0 +1,48 @@
+"""Site-wide pages: home, language switch, health."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from core.auth.access import public
+from core.extensions import db
+from core.signals import home_sections
+
+bp = Blueprint("main", __name__)
+
+
+@bp.get("/")
+@public
+def home():
+    # Each domain contributes what the home page shows of it (events: the summits), in registration order.
+    sections = [section() for section in home_sections(current_app)]
+    return render_template("core/home.html", sections=[s for s in sections if s])
+
+
+@bp.get("/language/<code>")
+@public
+def set_language(code: str):
+    """The header's language switch; also saved to the profile of a signed-in user."""
+    if code in current_app.config["LANGUAGES"]:
+        session["language"] = code
+        if current_user.is_authenticated and current_user.language != code:
+            current_user.language = code
+            db.session.commit()
+    target = request.args.get("next") or ""
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("main.home")
+    return redirect(target)
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except SQLAlchemyError:
+        db.session.rollback()
+        return jsonify(status="degraded", database="unavailable"), 503
+    return jsonify(status="ok", database="ok")

@@ -1,0 +1,17 @@
+"""Programme: events, rooms, sessions, calendar."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask
+
+bp = Blueprint("events", __name__)
+
+
+def init_app(app: Flask) -> None:
+    from core.signals import add_demo_loader, add_home_section
+    from events import views
+    from events.cli import load_demo_summit
+
+    app.register_blueprint(bp)
+    add_home_section(app, views.home_section)
+    add_demo_loader(app, "summit", load_demo_summit)
