@@ -19,9 +19,7 @@ demo_cli = AppGroup("demo", help="The ASCN 2020 demo summit.")
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--password", required=True, help="At least 8 characters.")
-@click.option(
-    "--role", "roles", multiple=True, type=click.Choice([role.value for role in Role]), help="Repeatable."
-)
+@click.option("--role", "roles", multiple=True, type=click.Choice([role.value for role in Role]), help="Repeatable.")
 @click.option("--name", default=None, help="Full name (defaults to the e-mail's local part).")
 @click.option("--country", default=None, help="ISO 3166 code, required for focal points.")
 def create_user_command(email: str, password: str, roles: tuple[str, ...], name: str | None, country: str | None):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from core.auth.models import Role
 from core.auth.services import create_user, find_user_by_email
 
-DEMO_PASSWORD = "ascn-demo-2020"
+# Published in the README and printed by `make run`: demo accounts only, never for a real summit.
+DEMO_PASSWORD = "ascn-demo-2020"  # noqa: S105
 ORGANISER_EMAIL = "organiser@ascn2020.gov.vn"
 
 # (e-mail, full name, roles, country, language, time zone)
@@ -32,6 +33,4 @@ def load_demo_accounts() -> None:
     """Create the demo accounts that do not exist yet; never touch an existing one."""
     for email, name, roles, country, language, timezone in DEMO_ACCOUNTS:
         if find_user_by_email(email) is None:
-            create_user(
-                email, DEMO_PASSWORD, name, roles=roles, country=country, language=language, timezone=timezone
-            )
+            create_user(email, DEMO_PASSWORD, name, roles=roles, country=country, language=language, timezone=timezone)

@@ -118,9 +118,7 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            services.change_password(
-                current_user, form.new_password.data, current_password=form.current_password.data
-            )
+            services.change_password(current_user, form.new_password.data, current_password=form.current_password.data)
         except DomainError as exc:
             db.session.rollback()
             attach_to_form(form, exc)

@@ -1,0 +1,66 @@
+# ASCN Summit: `make run` serves the demo summit, `make test` checks everything.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test lint format translations extract-messages bench install install-dev clean
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/activate
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -d translations 2>&1 | grep -v '^$$' || true
+	@test -f translations/vi/LC_MESSAGES/messages.mo
+
+extract-messages: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+run: translations
+	$(FLASK) db upgrade
+	$(FLASK) demo load
+	@echo
+	@echo "  ASCN Summit is starting on http://$(HOST):$(PORT)"
+	@echo "  Demo sign-in (organiser): organiser@ascn2020.gov.vn / ascn-demo-2020"
+	@echo "  Other demo accounts (same password): admin@ascn2020.gov.vn, checkin@ascn2020.gov.vn, focal.vn@ascn2020.gov.vn"
+	@echo
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: install-dev translations lint
+	ASCN_TEST_BACKEND=sqlite $(BIN)/pytest
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== again on PostgreSQL"; \
+		ASCN_TEST_BACKEND=postgres $(BIN)/pytest; \
+	else \
+		echo "== TEST_DATABASE_URL not set: PostgreSQL run skipped"; \
+	fi
+
+bench: install-dev translations
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Fixtures live in plugin modules under tests/fixtures (listed in pyproject.toml's addopts)."""
