@@ -95,3 +95,7 @@ def _register_domains(app: Flask) -> None:
     import events
 
     events.init_app(app)
+
+    import registration
+
+    registration.init_app(app)

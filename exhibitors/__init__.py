@@ -1,0 +1,1 @@
+"""Exhibitors: booths, bookings, staff, leads (issue 6)."""
