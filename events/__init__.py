@@ -8,10 +8,12 @@ bp = Blueprint("events", __name__)
 
 
 def init_app(app: Flask) -> None:
+    from core.api import register_api_blueprint
     from core.signals import add_demo_loader, add_home_section
-    from events import views
+    from events import api, views
     from events.cli import load_demo_summit
 
     app.register_blueprint(bp)
+    register_api_blueprint(api.blp)
     add_home_section(app, views.home_section)
     add_demo_loader(app, "summit", load_demo_summit)

@@ -68,6 +68,10 @@ def check_timezone(name: str) -> ZoneInfo:
 
 def _check_event(event: Event) -> None:
     check_timezone(event.timezone)
+    for field in ("registration_opens_at", "registration_closes_at"):
+        value = getattr(event, field)
+        if value is not None and value.tzinfo is None:
+            setattr(event, field, value.replace(tzinfo=event.zone))
     if event.ends_on < event.starts_on:
         raise invalid("ends_on", _("The event cannot end before it starts."))
     if event.capacity is not None and event.capacity < 0:
@@ -309,7 +313,7 @@ def _check_session(session: ProgrammeSession) -> None:
 
 def _overlapping(session: ProgrammeSession) -> Select:
     return select(ProgrammeSession).where(
-        ProgrammeSession.event_id == session.event_id,
+        ProgrammeSession.event_id == session.event.id,  # event_id is not set before the first flush
         ProgrammeSession.id != (session.id or 0),
         ProgrammeSession.status != SessionStatus.CANCELLED,
         ProgrammeSession.starts_at < session.ends_at,
