@@ -21,6 +21,11 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+# Test-only JavaScript (ical.js, the independent iCalendar parser of the feed tests).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
@@ -28,8 +33,10 @@ translations: $(VENV)/.installed
 	$(BIN)/pybabel compile --statistics -d translations 2>&1 | grep -v '^$$' || true
 	@test -f translations/vi/LC_MESSAGES/messages.mo
 
+# --ignore-dirs replaces Babel's default, which also skips directories named _* (templates/_macros).
 extract-messages: $(VENV)/.installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		--ignore-dirs '.* __pycache__ node_modules' -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
 run: translations
@@ -50,7 +57,7 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: install-dev translations lint
+test: install-dev node_modules/.installed translations lint
 	ASCN_TEST_BACKEND=sqlite $(BIN)/pytest
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== again on PostgreSQL"; \
