@@ -60,10 +60,20 @@ class Event(db.Model):
     registration_opens_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     description: Mapped[str] = mapped_column(Text, default="")
+    # In-person seats held by pending and approved registrations; changed only by conditional updates.
+    seats_taken: Mapped[int] = mapped_column(default=0)
+    # Length of the event's waiting list; a new entry's position is this counter after its increment.
+    waitlist_count: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def __repr__(self) -> str:
         return f"<Event {self.id} {self.slug}>"
+
+    @property
+    def seats_left(self) -> int | None:
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.seats_taken, 0)
 
     @property
     def zone(self) -> ZoneInfo:

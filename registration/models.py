@@ -104,6 +104,10 @@ class Registration(db.Model):
     accessibility: Mapped[str] = mapped_column(Text, default="")
     consent_data_processing: Mapped[bool] = mapped_column(default=False)
     consent_lead_sharing: Mapped[bool] = mapped_column(default=False)
+    # Place on the event's waiting list (1 = next in line) while waitlisted; None otherwise.
+    waitlist_position: Mapped[int | None] = mapped_column()
+    # Why an organiser rejected it, told to the delegate.
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
     # Secret part of the personal agenda feed URL (/calendar/<token>.ics), readable without signing in.
     feed_token: Mapped[str] = mapped_column(String(64), unique=True, default=_feed_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
