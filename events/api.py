@@ -6,7 +6,7 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 from sqlalchemy import select
 
-from core.api import BEARER, list_envelope, paginate
+from core.api import BEARER, PageArgsSchema, list_envelope, paginate
 from core.auth.access import public, require_role
 from core.auth.models import Role
 from core.errors import NotFound
@@ -14,7 +14,6 @@ from core.extensions import db
 from events import services
 from events.models import Room
 from events.schemas import (
-    EventListArgsSchema,
     EventPatchSchema,
     EventSchema,
     RoomPatchSchema,
@@ -34,7 +33,7 @@ def _is_organiser() -> bool:
 
 
 @blp.route("/events", methods=["GET"])
-@blp.arguments(EventListArgsSchema, location="query")
+@blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, list_envelope(EventSchema))
 @public
 def list_events(args):
@@ -77,7 +76,7 @@ def update_event(data, event_id):
 
 
 @blp.route("/events/<int:event_id>/rooms", methods=["GET"])
-@blp.arguments(EventListArgsSchema, location="query")
+@blp.arguments(PageArgsSchema, location="query")
 @blp.response(200, list_envelope(RoomSchema))
 @public
 def list_rooms(args, event_id):

@@ -6,6 +6,7 @@ import marshmallow as ma
 from flask import g
 from flask_login import current_user
 
+from core.api import PageArgsSchema
 from events.models import ApprovalMode, EventMode, EventStatus, SessionKind, SessionStatus
 from events.signals import may_see_join_link
 
@@ -129,11 +130,6 @@ class SessionPatchSchema(SessionSchema):
     status = ma.fields.Enum(SessionStatus, by_value=True)
 
 
-class EventListArgsSchema(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
-    per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
-
-
-class SessionListArgsSchema(EventListArgsSchema):
+class SessionListArgsSchema(PageArgsSchema):
     kind = ma.fields.Enum(SessionKind, by_value=True)
     theme = ma.fields.String()

@@ -8,12 +8,14 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.auth.models import User
 from core.db import UTCDateTime, utcnow
 from core.extensions import db
 from events.models import Event, ProgrammeSession
+from registration.search import fold
 
 
 def _enum(enum_class: type[enum.Enum], name: str) -> Enum:
@@ -106,6 +108,8 @@ class Registration(db.Model):
     consent_lead_sharing: Mapped[bool] = mapped_column(default=False)
     # Place on the event's waiting list (1 = next in line) while waitlisted; None otherwise.
     waitlist_position: Mapped[int | None] = mapped_column()
+    # Name, organisation and e-mail folded to lower case without diacritics, for search ("nguyen" finds "Nguyễn").
+    search_text: Mapped[str] = mapped_column(Text, default="")
     # Why an organiser rejected it, told to the delegate.
     decision_reason: Mapped[str] = mapped_column(Text, default="")
     # Secret part of the personal agenda feed URL (/calendar/<token>.ics), readable without signing in.
@@ -122,6 +126,16 @@ class Registration(db.Model):
     @property
     def is_approved(self) -> bool:
         return self.status is RegistrationStatus.APPROVED
+
+    def refresh_search_text(self) -> None:
+        email = self.user.email if self.user is not None else ""
+        self.search_text = fold(" ".join([self.full_name or "", self.organisation or "", email, self.city or ""]))
+
+
+@sa_event.listens_for(Registration, "before_insert")
+@sa_event.listens_for(Registration, "before_update")
+def _keep_search_text(mapper, connection, registration: Registration) -> None:
+    registration.refresh_search_text()
 
 
 class Signup(db.Model):

@@ -1,0 +1,504 @@
+"""Registration operations shared by the pages, the API and the CLI. They flush; the caller commits."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from datetime import datetime
+
+from flask import current_app, url_for
+from flask_babel import gettext as _
+from sqlalchemy import Select, select, update
+from sqlalchemy.exc import IntegrityError
+
+from core.auth.models import Role, User
+from core.auth.services import create_user, find_user_by_email, make_reset_token
+from core.db import utcnow
+from core.errors import DomainError, Forbidden, NotFound, ValidationFailed
+from core.extensions import db
+from core.mail.services import enqueue_template
+from events.models import ApprovalMode, Event, EventStatus, ProgrammeSession, SessionStatus
+from registration import seats
+from registration.models import Attendance, Registration, RegistrationStatus, Signup, SignupStatus
+
+logger = logging.getLogger(__name__)
+
+REGISTRATION_FIELDS = {
+    "category",
+    "attendance",
+    "full_name",
+    "organisation",
+    "job_title",
+    "country",
+    "city",
+    "dietary",
+    "accessibility",
+    "consent_data_processing",
+    "consent_lead_sharing",
+}
+# States in which a registration holds an in-person seat of the event.
+SEATED = (RegistrationStatus.PENDING, RegistrationStatus.APPROVED)
+
+
+def invalid(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed("validation_failed", _("Some fields are not valid."), fields={field: [message]})
+
+
+# Who may do what -------------------------------------------------------------------------------------------------
+
+
+def is_organiser(user) -> bool:
+    return user is not None and user.is_authenticated and user.has_role(Role.ORGANISER)
+
+
+def may_manage(user, registration: Registration) -> bool:
+    """Organisers manage every registration; a focal point those of their own country."""
+    if is_organiser(user):
+        return True
+    return bool(
+        user.is_authenticated
+        and user.has_role(Role.FOCAL_POINT)
+        and user.country
+        and registration.country == user.country
+    )
+
+
+def may_read(user, registration: Registration) -> bool:
+    return bool(user.is_authenticated and (registration.user_id == user.id or may_manage(user, registration)))
+
+
+def get_registration_for(user, registration_id: int) -> Registration:
+    """The registration, if the user may read it; otherwise NotFound (no one learns that it exists)."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or not may_read(user, registration):
+        raise NotFound()
+    return registration
+
+
+def registration_of(user, event: Event) -> Registration | None:
+    if not user.is_authenticated:
+        return None
+    return db.session.scalar(
+        select(Registration).where(Registration.event_id == event.id, Registration.user_id == user.id)
+    )
+
+
+def is_approved_registrant(user, event: Event) -> bool:
+    registration = registration_of(user, event)
+    return registration is not None and registration.is_approved
+
+
+# Registering -----------------------------------------------------------------------------------------------------
+
+
+def check_window(event: Event, now: datetime | None = None) -> None:
+    """Raises DomainError `registration_closed` outside the event's registration window (or for a draft)."""
+    now = now or utcnow()
+    if event.status is not EventStatus.PUBLISHED:
+        raise DomainError("registration_closed", _("Registration for this event is not open."))
+    if event.registration_opens_at and now < event.registration_opens_at:
+        raise DomainError("registration_closed", _("Registration for this event has not opened yet."))
+    if event.registration_closes_at and now >= event.registration_closes_at:
+        raise DomainError("registration_closed", _("Registration for this event has closed."))
+
+
+def register(event: Event, actor, data: dict, *, email: str | None = None) -> Registration:
+    """Register the actor, or (organiser, focal point) the person with `email`, creating their account if needed.
+
+    Raises DomainError `registration_closed`, `already_registered`; Forbidden when a focal point registers
+    another country or a delegate registers someone else; ValidationFailed.
+    """
+    check_window(event)
+    manager = is_organiser(actor) or actor.has_role(Role.FOCAL_POINT)
+    if email and (not manager or email.strip().lower() == actor.email):
+        if not manager:
+            raise Forbidden(message=_("Only organisers and focal points register other people."))
+        email = None
+    if not data.get("consent_data_processing"):
+        raise invalid("consent_data_processing", _("We can only register you with your consent to data processing."))
+    country = (data.get("country") or (actor.country if not email else "") or "").upper()
+    if email and not is_organiser(actor):
+        if not actor.country:
+            raise Forbidden(message=_("Your account has no country, so you cannot register a delegation."))
+        country = country or actor.country
+        if country != actor.country:
+            raise Forbidden(message=_("A focal point registers delegates of their own country only."))
+    person = _person_for(email, data, actor) if email else actor
+    fields = {key: value for key, value in data.items() if key in REGISTRATION_FIELDS}
+    fields["country"] = country
+    fields.setdefault("full_name", person.full_name)
+    fields["full_name"] = (fields["full_name"] or person.full_name).strip()
+    registration = Registration(event=event, user=person, **fields)
+    _check_fields(event, registration)
+    if registration_of(person, event) is not None:
+        raise DomainError("already_registered", _("This person is already registered for this event."))
+    try:
+        with db.session.begin_nested():
+            db.session.add(registration)
+    except IntegrityError as exc:
+        raise DomainError("already_registered", _("This person is already registered for this event.")) from exc
+    _place(registration, initial=True)
+    return registration
+
+
+def _person_for(email: str, data: dict, actor) -> User:
+    """The account behind an e-mail, created with a set-password invitation when it does not exist."""
+    person = find_user_by_email(email)
+    if person is not None:
+        return person
+    full_name = (data.get("full_name") or "").strip()
+    if not full_name:
+        raise invalid("full_name", _("Give the delegate's full name."))
+    person = create_user(email, secrets.token_urlsafe(24), full_name, language=data.get("language") or "en")
+    enqueue_template(
+        "account_invitation",
+        to_address=person.email,
+        to_name=person.full_name,
+        language=person.language,
+        inviter=actor.full_name,
+        set_password_url=url_for("auth.reset_password", token=make_reset_token(person), _external=True),
+    )
+    return person
+
+
+def _check_fields(event: Event, registration: Registration) -> None:
+    if not registration.full_name:
+        raise invalid("full_name", _("Give the delegate's full name."))
+    if registration.country and (len(registration.country) != 2 or not registration.country.isalpha()):
+        raise invalid("country", _("Use a two-letter ISO country code."))
+    if registration.attendance is Attendance.ONLINE and event.mode.value == "in_person":
+        raise invalid("attendance", _("This event takes place in person only."))
+    if registration.attendance is Attendance.IN_PERSON and event.mode.value == "online":
+        registration.attendance = Attendance.ONLINE
+
+
+def _takes_seat(registration: Registration) -> bool:
+    return registration.attendance is Attendance.IN_PERSON
+
+
+def _place(registration: Registration, *, initial: bool) -> None:
+    """Give a new (or promoted) registration its state: a seat and pending/approved, or the waiting list."""
+    event = registration.event
+    if not _takes_seat(registration) or seats.take_seat(Event, event.id):
+        registration.status = (
+            RegistrationStatus.APPROVED if event.approval is ApprovalMode.AUTO else RegistrationStatus.PENDING
+        )
+        registration.waitlist_position = None
+    else:
+        registration.status = RegistrationStatus.WAITLISTED
+        registration.waitlist_position = seats.join_waitlist(Event, event.id)
+    db.session.flush()
+    seats.refresh(event)
+    if initial:
+        _tell(
+            registration,
+            {
+                RegistrationStatus.PENDING: "registration_received",
+                RegistrationStatus.APPROVED: "registration_approved",
+                RegistrationStatus.WAITLISTED: "registration_waitlisted",
+            }[registration.status],
+        )
+
+
+def update_registration(registration: Registration, data: dict) -> Registration:
+    """Change the registration's details (not its state)."""
+    for key, value in data.items():
+        if key in REGISTRATION_FIELDS - {"attendance"}:
+            setattr(registration, key, value)
+    if "consent_data_processing" in data and not data["consent_data_processing"]:
+        raise invalid("consent_data_processing", _("We can only register you with your consent to data processing."))
+    if "attendance" in data and data["attendance"] != registration.attendance:
+        _change_attendance(registration, data["attendance"])
+    _check_fields(registration.event, registration)
+    db.session.flush()
+    return registration
+
+
+def _change_attendance(registration: Registration, attendance: Attendance) -> None:
+    event = registration.event
+    seated = registration.status in SEATED
+    if attendance is Attendance.IN_PERSON and seated and not seats.take_seat(Event, event.id):
+        raise DomainError("event_full", _("No in-person seat is left; you can stay online."))
+    registration.attendance = attendance
+    if attendance is Attendance.ONLINE and seated:
+        seats.release_seat(Event, event.id)
+        _promote_next(event)
+
+
+# Decisions -------------------------------------------------------------------------------------------------------
+
+
+def approve(registration: Registration, actor) -> Registration:
+    """Approve. Raises DomainError `event_full` when a registration without a seat cannot get one."""
+    if registration.status is RegistrationStatus.APPROVED:
+        return registration
+    if registration.status is RegistrationStatus.CANCELLED:
+        raise DomainError("registration_cancelled", _("A cancelled registration cannot be approved."))
+    event = registration.event
+    if registration.status not in SEATED and _takes_seat(registration):
+        if not seats.take_seat(Event, event.id):
+            raise DomainError("event_full", _("The event is full: no in-person seat is left."))
+        if registration.status is RegistrationStatus.WAITLISTED:
+            _leave_event_waitlist(registration)
+    registration.status = RegistrationStatus.APPROVED
+    registration.decision_reason = ""
+    db.session.flush()
+    seats.refresh(event)
+    _tell(registration, "registration_approved")
+    return registration
+
+
+def reject(registration: Registration, actor, reason: str = "") -> Registration:
+    """Reject, with a reason told to the delegate; a freed seat goes to the next in line."""
+    if registration.status is RegistrationStatus.REJECTED:
+        return registration
+    if registration.status is RegistrationStatus.CANCELLED:
+        raise DomainError("registration_cancelled", _("A cancelled registration cannot be rejected."))
+    _vacate(registration)
+    registration.status = RegistrationStatus.REJECTED
+    registration.decision_reason = reason.strip()
+    db.session.flush()
+    _tell(registration, "registration_rejected")
+    _promote_next(registration.event)
+    return registration
+
+
+def cancel(registration: Registration, actor) -> Registration:
+    """Cancel a registration and its sign-ups; the freed seats go to the next in line."""
+    if registration.status is RegistrationStatus.CANCELLED:
+        return registration
+    had_seat = _vacate(registration)
+    registration.status = RegistrationStatus.CANCELLED
+    for signup in db.session.scalars(
+        select(Signup).where(Signup.registration_id == registration.id, Signup.status != SignupStatus.CANCELLED)
+    ):
+        cancel_signup(signup)
+    db.session.flush()
+    if had_seat:
+        _promote_next(registration.event)
+    return registration
+
+
+def _vacate(registration: Registration) -> bool:
+    """Give back the registration's seat or waiting place; true when a seat was freed."""
+    event = registration.event
+    seats.lock(Event, event.id)
+    if registration.status in SEATED and _takes_seat(registration):
+        seats.release_seat(Event, event.id)
+        return True
+    if registration.status is RegistrationStatus.WAITLISTED:
+        _leave_event_waitlist(registration)
+    return False
+
+
+def _leave_event_waitlist(registration: Registration) -> None:
+    position = registration.waitlist_position
+    registration.waitlist_position = None
+    db.session.flush()
+    if position is not None:
+        db.session.execute(
+            update(Registration)
+            .where(
+                Registration.event_id == registration.event_id,
+                Registration.status == RegistrationStatus.WAITLISTED,
+                Registration.waitlist_position > position,
+            )
+            .values(waitlist_position=Registration.waitlist_position - 1)
+            .execution_options(synchronize_session=False)
+        )
+    seats.leave_waitlist(Event, registration.event_id)
+
+
+def _promote_next(event: Event) -> None:
+    """Move the first in line up while seats are free: pending (moderated) or approved (auto), and tell them."""
+    while True:
+        first = db.session.scalar(
+            select(Registration)
+            .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.WAITLISTED)
+            .order_by(Registration.waitlist_position)
+            .limit(1)
+            .with_for_update()
+        )
+        if first is None or not seats.take_seat(Event, event.id):
+            break
+        _leave_event_waitlist(first)
+        db.session.refresh(first)
+        first.status = (
+            RegistrationStatus.APPROVED if event.approval is ApprovalMode.AUTO else RegistrationStatus.PENDING
+        )
+        db.session.flush()
+        _tell(first, "registration_promoted")
+    seats.refresh(event)
+
+
+# Sign-ups --------------------------------------------------------------------------------------------------------
+
+
+def sign_up(session: ProgrammeSession, registration: Registration) -> Signup:
+    """Sign an approved registration up for a session: confirmed, or waitlisted with a position.
+
+    Raises DomainError `not_approved`, `not_open`, `schedule_overlap`, `already_signed_up`.
+    """
+    if registration.event_id != session.event_id:
+        raise NotFound()
+    if registration.status is not RegistrationStatus.APPROVED:
+        raise DomainError("not_approved", _("Only approved delegates can sign up for sessions."))
+    if session.status is not SessionStatus.PUBLISHED or not session.event.is_published:
+        raise DomainError("not_open", _("This session is not open for sign-up."))
+    seats.lock(ProgrammeSession, session.id)
+    existing = db.session.scalar(
+        select(Signup).where(Signup.session_id == session.id, Signup.registration_id == registration.id)
+    )
+    if existing is not None and existing.status is not SignupStatus.CANCELLED:
+        raise DomainError("already_signed_up", _("You are already signed up for this session."))
+    clash = _overlapping_signup(session, registration)
+    if clash is not None:
+        raise DomainError(
+            "schedule_overlap",
+            _("This session overlaps with “%(other)s”, which you signed up for.", other=clash.session.title),
+        )
+    signup = existing or Signup(session=session, registration=registration)
+    if seats.take_seat(ProgrammeSession, session.id):
+        signup.status, signup.position = SignupStatus.CONFIRMED, None
+    else:
+        signup.status = SignupStatus.WAITLISTED
+        signup.position = seats.join_waitlist(ProgrammeSession, session.id)
+    try:
+        with db.session.begin_nested():
+            db.session.add(signup)
+    except IntegrityError as exc:
+        raise DomainError("already_signed_up", _("You are already signed up for this session.")) from exc
+    seats.refresh(session)
+    if signup.status is SignupStatus.CONFIRMED:
+        _send_invitation(signup)
+    return signup
+
+
+def _overlapping_signup(session: ProgrammeSession, registration: Registration) -> Signup | None:
+    return db.session.scalar(
+        select(Signup)
+        .join(ProgrammeSession, ProgrammeSession.id == Signup.session_id)
+        .where(
+            Signup.registration_id == registration.id,
+            Signup.status != SignupStatus.CANCELLED,
+            Signup.session_id != session.id,
+            ProgrammeSession.status != SessionStatus.CANCELLED,
+            ProgrammeSession.starts_at < session.ends_at,
+            ProgrammeSession.ends_at > session.starts_at,
+        )
+        .limit(1)
+    )
+
+
+def cancel_signup(signup: Signup) -> None:
+    """Cancel a sign-up; a freed seat goes to the first on the waiting list, who is told."""
+    if signup.status is SignupStatus.CANCELLED:
+        return
+    session_id = signup.session_id
+    seats.lock(ProgrammeSession, session_id)
+    was = signup.status
+    position = signup.position
+    signup.status, signup.position = SignupStatus.CANCELLED, None
+    db.session.flush()
+    if was is SignupStatus.CONFIRMED:
+        seats.release_seat(ProgrammeSession, session_id)
+        _promote_next_signup(session_id)
+    else:
+        _shift_signup_waitlist(session_id, position)
+    seats.refresh(signup.session)
+
+
+def _shift_signup_waitlist(session_id: int, position: int | None) -> None:
+    if position is not None:
+        db.session.execute(
+            update(Signup)
+            .where(
+                Signup.session_id == session_id, Signup.status == SignupStatus.WAITLISTED, Signup.position > position
+            )
+            .values(position=Signup.position - 1)
+            .execution_options(synchronize_session=False)
+        )
+    seats.leave_waitlist(ProgrammeSession, session_id)
+
+
+def _promote_next_signup(session_id: int) -> None:
+    first = db.session.scalar(
+        select(Signup)
+        .where(Signup.session_id == session_id, Signup.status == SignupStatus.WAITLISTED)
+        .order_by(Signup.position)
+        .limit(1)
+        .with_for_update()
+    )
+    if first is None or not seats.take_seat(ProgrammeSession, session_id):
+        return
+    position = first.position
+    first.status, first.position = SignupStatus.CONFIRMED, None
+    db.session.flush()
+    _shift_signup_waitlist(session_id, position)
+    db.session.refresh(first)
+    _tell(first.registration, "signup_promoted", session=first.session)
+    _send_invitation(first)
+
+
+def _send_invitation(signup: Signup) -> None:
+    from registration.calendar import send_session_invitation
+
+    send_session_invitation(signup)
+
+
+def signups_query(registration: Registration) -> Select:
+    """The registration's sign-ups in time order."""
+    return (
+        select(Signup)
+        .join(ProgrammeSession, ProgrammeSession.id == Signup.session_id)
+        .where(Signup.registration_id == registration.id)
+        .order_by(ProgrammeSession.starts_at, Signup.id)
+    )
+
+
+# Lists -----------------------------------------------------------------------------------------------------------
+
+
+def registrations_query(event: Event, actor, *, status=None, category=None, country=None, q=None) -> Select:
+    """The registrations the actor may list: all for organisers, their country's for a focal point."""
+    statement = (
+        select(Registration).where(Registration.event_id == event.id).order_by(Registration.full_name, Registration.id)
+    )
+    if not is_organiser(actor):
+        if not (actor.has_role(Role.FOCAL_POINT) and actor.country):
+            raise Forbidden()
+        statement = statement.where(Registration.country == actor.country)
+    if status:
+        statement = statement.where(Registration.status == status)
+    if category:
+        statement = statement.where(Registration.category == category)
+    if country:
+        statement = statement.where(Registration.country == country.upper())
+    if q:
+        statement = statement.where(_matches(q))
+    return statement
+
+
+def _matches(q: str):
+    """Search by name, organisation or e-mail; "nguyen" finds "Nguyễn" (see registration.search)."""
+    from registration.search import fold
+
+    escaped = fold(q).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return Registration.search_text.like(f"%{escaped}%", escape="\\")
+
+
+def _tell(registration: Registration, template: str, **context) -> None:
+    """Mail the registration's person about a change of state, in their language."""
+    user = registration.user
+    if user is None:
+        return
+    enqueue_template(
+        template,
+        to_address=user.email,
+        to_name=registration.full_name,
+        language=user.language,
+        registration=registration,
+        event=registration.event,
+        base_url=current_app.config["BASE_URL"],
+        **context,
+    )
