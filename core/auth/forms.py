@@ -5,12 +5,12 @@ from __future__ import annotations
 from zoneinfo import available_timezones
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from core.auth.models import LANGUAGES, ROLE_LABELS, Role
 from core.auth.services import MIN_PASSWORD_LENGTH
+from core.forms import Form
 
 # The region's zones first, then the rest of the world.
 REGION_TIMEZONES = [
@@ -45,13 +45,13 @@ def _password_field(label):
     )
 
 
-class SignInForm(FlaskForm):
+class SignInForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired()])
     remember = BooleanField(_l("Keep me signed in on this device"))
 
 
-class SignUpForm(FlaskForm):
+class SignUpForm(Form):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
     password = _password_field(_l("Password"))
@@ -62,13 +62,13 @@ class SignUpForm(FlaskForm):
     timezone = SelectField(_l("Time zone"), choices=timezone_choices)
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(Form):
     full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=200)])
     language = SelectField(_l("Language"), choices=list(LANGUAGES.items()))
     timezone = SelectField(_l("Time zone"), choices=timezone_choices)
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password = _password_field(_l("New password"))
     confirm = PasswordField(
@@ -77,11 +77,11 @@ class ChangePasswordForm(FlaskForm):
     )
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(Form):
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(Form):
     new_password = _password_field(_l("New password"))
     confirm = PasswordField(
         _l("Repeat new password"),
@@ -89,7 +89,7 @@ class ResetPasswordForm(FlaskForm):
     )
 
 
-class UserRolesForm(FlaskForm):
+class UserRolesForm(Form):
     roles = SelectMultipleField(
         _l("Roles"), choices=[(role.value, ROLE_LABELS[role]) for role in Role if role is not Role.DELEGATE]
     )

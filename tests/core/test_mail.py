@@ -9,7 +9,11 @@ from core.mail.services import enqueue, send_due_mail
 
 def _queue_one(to="nguyen.van@example.org"):
     message = enqueue(
-        to_address=to, to_name="Nguyễn Tường Văn", subject="Chào mừng", body_text="Xin chào", body_html="<p>Xin chào</p>"
+        to_address=to,
+        to_name="Nguyễn Tường Văn",
+        subject="Chào mừng",
+        body_text="Xin chào",
+        body_html="<p>Xin chào</p>",
     )
     db.session.commit()
     return message
