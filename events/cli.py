@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from core.extensions import db
+from core.reference import ASCN_WORKSHOP_THEMES
 from events import services
 from events.models import (
     ApprovalMode,
@@ -53,13 +54,8 @@ ROOMS = {
     EXHIBITION_HALL: 300,
 }
 
-WORKSHOP_THEMES = [
-    ("Smart urban planning and management in urbanisation strategy", "Room 201", 60),
-    ("Digital infrastructure and foundational digital technology for smart cities", "Room 202", 50),
-    ("Smart services in national digital transformation", "Room 203", 50),
-    ("Smart energy in urbanisation and urban development", "Room 204", 40),
-    ("Smart transport in urbanisation strategy", "Room 205", 40),
-]
+# The workshops' rooms, in the order of their themes.
+WORKSHOP_ROOMS = [("Room 201", 60), ("Room 202", 50), ("Room 203", 50), ("Room 204", 40), ("Room 205", 40)]
 
 MOC = "Ministry of Construction of Viet Nam"
 LE_HOANG_TRUNG = {"name": "Lê Hoàng Trung", "organisation": "Urban Development Agency, " + MOC}
@@ -114,7 +110,8 @@ def _programme() -> list[dict]:
             room=EXHIBITION_HALL,
         ),
     ]
-    for number, ((theme, room, seats), speakers) in enumerate(zip(WORKSHOP_THEMES, WORKSHOP_SPEAKERS, strict=True), 1):
+    workshops = zip(ASCN_WORKSHOP_THEMES, WORKSHOP_ROOMS, WORKSHOP_SPEAKERS, strict=True)
+    for number, (theme, (room, seats), speakers) in enumerate(workshops, 1):
         sessions.append(
             dict(
                 title=f"Workshop {number}: {theme}",

@@ -293,6 +293,8 @@ def _check_session(session: ProgrammeSession) -> None:
         )
     if session.kind is SessionKind.WORKSHOP and room is None and not session.online_url:
         raise invalid("room_id", _("A workshop needs a room, or a join link if it is online."))
+    if session.is_cancelled:
+        return  # a cancelled session holds no room and no speaker, and may be cancelled wherever it lies
     start, end = event_window(session.event)
     if session.starts_at < start or session.ends_at > end:
         raise DomainError(
@@ -304,8 +306,6 @@ def _check_session(session: ProgrammeSession) -> None:
                 zone=session.event.timezone,
             ),
         )
-    if session.is_cancelled:
-        return  # a cancelled session holds no room and no speaker
     if room is not None:
         _check_room_free(session, room)
     _check_speakers_free(session)
