@@ -111,13 +111,22 @@ def _render_html(status: int, message: str):
     return render_template(template, status=status, message=message), status
 
 
+def _discard_unsaved_changes() -> None:
+    """An error ends the request's transaction: nothing it changed is kept, whatever the caller did before."""
+    from core.extensions import db
+
+    db.session.rollback()
+
+
 def handle_domain_error(exc: DomainError):
+    _discard_unsaved_changes()
     if wants_json():
         return jsonify(error_body(exc.code, exc.message, exc.fields)), exc.status
     return _render_html(exc.status, exc.message)
 
 
 def handle_http_exception(exc: HTTPException):
+    _discard_unsaved_changes()
     status = exc.code or 500
     headers = exc.get_response().headers if status in (405, 429) else {}
     if wants_json():
@@ -154,13 +163,14 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(Exception, handle_unexpected)
 
 
-def attach_to_form(form, exc: DomainError) -> None:
-    """Show a service's error next to the fields it names, or above the form."""
+def attach_to_form(form, exc: DomainError, *, field: str | None = None) -> None:
+    """Show a service's error next to the fields it names, else next to `field` if given, else above the form."""
     placed = False
-    for name, problems in (exc.fields or {}).items():
-        field = getattr(form, name, None)
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, *problems] if isinstance(field.errors, list) else list(problems)
+    for name, problems in (exc.fields or ({field: [exc.message]} if field else {})).items():
+        form_field = getattr(form, name, None)
+        if form_field is not None and hasattr(form_field, "errors"):
+            errors = form_field.errors
+            form_field.errors = [*errors, *problems] if isinstance(errors, list) else list(problems)
             placed = True
     if not placed:
         form.form_errors.append(exc.message)

@@ -8,6 +8,8 @@ bp = Blueprint("events", __name__)
 
 
 def init_app(app: Flask) -> None:
+    import events.ical_views  # noqa: F401  (adds the public feed's route to bp)
+    import events.organiser_views  # noqa: F401  (adds the organisers' /manage pages to bp)
     from core.api import register_api_blueprint
     from core.signals import add_demo_loader, add_home_section
     from events import api, views

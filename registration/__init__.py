@@ -8,6 +8,12 @@ bp = Blueprint("registration", __name__)
 
 
 def init_app(app: Flask) -> None:
-    from registration import models  # noqa: F401  (the tables must be known to the metadata)
+    from core.api import register_api_blueprint
+    from events.signals import add_join_link_check
+    from registration import api, calendar, models  # noqa: F401  (models: the tables must be known to the metadata)
 
     app.register_blueprint(bp)
+    register_api_blueprint(calendar.blp)
+    register_api_blueprint(api.blp)
+    add_join_link_check(app, calendar.has_approved_registration)
+    calendar.subscribe_to_session_changes(app)

@@ -19,6 +19,7 @@ from registration.schemas import (
     RegistrationListArgsSchema,
     RegistrationPatchSchema,
     RegistrationSchema,
+    SignupRequestSchema,
     SignupSchema,
 )
 
@@ -124,7 +125,7 @@ def cancel_registration(registration_id):
 
 
 @blp.route("/sessions/<int:session_id>/signups", methods=["POST"])
-@blp.arguments(SignupSchema(partial=True), required=False)
+@blp.arguments(SignupRequestSchema, required=False)
 @blp.response(201, SignupSchema)
 @blp.alt_response(409, description="`schedule_overlap`, `not_approved`, `not_open`")
 @blp.doc(security=BEARER)

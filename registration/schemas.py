@@ -86,3 +86,7 @@ class SignupSchema(ma.Schema):
     status = ma.fields.Enum(SignupStatus, by_value=True, dump_only=True)
     position = ma.fields.Integer(dump_only=True, allow_none=True)
     session_title = ma.fields.Function(lambda s: s.session.title, dump_only=True)
+
+
+class SignupRequestSchema(ma.Schema):
+    registration_id = ma.fields.Integer(metadata={"description": "Optional for the registration's owner."})

@@ -83,10 +83,6 @@ def registration_of(user, event: Event) -> Registration | None:
     )
 
 
-def is_approved_registrant(user, event: Event) -> bool:
-    registration = registration_of(user, event)
-    return registration is not None and registration.is_approved
-
 
 # Registering -----------------------------------------------------------------------------------------------------
 

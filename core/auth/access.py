@@ -16,8 +16,10 @@ from core.extensions import db, login_manager
 @login_manager.user_loader
 def load_user_from_session(session_id: str) -> User | None:
     # The API takes bearer tokens only: a browser's cookie must not work there, where CSRF is not checked.
+    # Flask-Login asks this loader instead of the request loader whenever a session or remember-me cookie
+    # comes along (Swagger UI in a signed-in browser), so the token is read here too.
     if wants_json():
-        return None
+        return load_user_from_bearer(request)
     user_id, _, stamp = session_id.partition(":")
     if not user_id.isdigit():
         return None

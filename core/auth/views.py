@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
+from flask_login.config import COOKIE_NAME
 from sqlalchemy import select
 
 from core.auth import services
@@ -54,7 +55,7 @@ def sign_up():
             )
         except DomainError as exc:
             db.session.rollback()
-            attach_to_form(form, exc)
+            attach_to_form(form, exc, field="email")  # the one error naming no field is `email_taken`
         else:
             db.session.commit()
             login_user(user)
@@ -124,7 +125,9 @@ def change_password():
             attach_to_form(form, exc)
         else:
             db.session.commit()
-            login_user(current_user)  # the session id carries the new security stamp
+            # The session id (and the remember-me cookie, if this device has one) carries the new security stamp.
+            remembered = current_app.config.get("REMEMBER_COOKIE_NAME", COOKIE_NAME) in request.cookies
+            login_user(current_user._get_current_object(), remember=remembered)
             flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(url_for("auth.account"))
     return render_template("core/auth/change_password.html", form=form)

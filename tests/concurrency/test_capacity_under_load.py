@@ -1,0 +1,180 @@
+"""Capacity under concurrent requests from separate connections (PostgreSQL: the production database).
+
+The proof that the race is real: with `take_seat` replaced by a read-then-write version (count the seats in
+Python, then insert), the same 50 threads confirmed 14 to 23 people for 10 seats on this machine (see
+test_the_race_is_real_without_the_conditional_update below, which shows it on every run).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+
+import pytest
+from sqlalchemy import select
+
+from core.auth.models import User
+from core.errors import DomainError
+from core.extensions import db
+from events.models import Event, ProgrammeSession
+from registration import seats, services
+from registration.models import Registration, RegistrationStatus, Signup, SignupStatus
+from tests.fixtures.app import BACKEND
+
+pytestmark = pytest.mark.skipif(
+    BACKEND != "postgres", reason="concurrency is proven on PostgreSQL, the production database"
+)
+
+THREADS = 50
+SEATS = 10
+ROUNDS = 20
+
+
+@pytest.fixture
+def pooled_app(make_app):
+    app = make_app(SQLALCHEMY_ENGINE_OPTIONS={"pool_size": THREADS + 5, "max_overflow": 0, "pool_timeout": 60})
+    with app.app_context():
+        yield app
+
+
+def _users(count: int) -> list[int]:
+    users = [
+        User(
+            email=f"delegate{n}-{secrets.token_hex(3)}@example.org",
+            full_name=f"Nguyễn Văn {n}",
+            password_hash="!",
+            security_stamp=secrets.token_hex(16),
+        )
+        for n in range(count)
+    ]
+    db.session.add_all(users)
+    db.session.commit()
+    return [user.id for user in users]
+
+
+def _run_at_once(app, work, items) -> list:
+    """Run work(item) for every item in its own thread, app context and database connection, all released together."""
+    barrier = threading.Barrier(len(items))
+    results: list = [None] * len(items)
+
+    def run(index, item):
+        with app.app_context():
+            barrier.wait()
+            try:
+                results[index] = work(item)
+                db.session.commit()
+            except DomainError as exc:
+                db.session.rollback()
+                results[index] = exc.code
+            except Exception as exc:  # noqa: BLE001 - any other error must fail the test, with its name
+                db.session.rollback()
+                results[index] = f"error: {type(exc).__name__}: {exc}"
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i, item)) for i, item in enumerate(items)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def test_fifty_concurrent_signups_for_ten_seats(pooled_app, make_event, make_room, make_session):
+    event = make_event()
+    room = make_room(event, capacity=SEATS)
+    user_ids = _users(THREADS)
+    registrations = [
+        Registration(event=event, user_id=uid, full_name=f"Delegate {uid}", status=RegistrationStatus.APPROVED)
+        for uid in user_ids
+    ]
+    db.session.add_all(registrations)
+    db.session.commit()
+    registration_ids = [r.id for r in registrations]
+    for round_number in range(ROUNDS):
+        day, hour = divmod(round_number, 8)
+        session = make_session(
+            event,
+            room=room,
+            capacity=SEATS,
+            kind="workshop",
+            day=day,
+            starts_at=f"{8 + hour:02d}:00",
+            ends_at=f"{8 + hour:02d}:50",
+        )
+        session_id = session.id
+
+        def sign_up(registration_id, session_id=session_id):
+            signup = services.sign_up(
+                db.session.get(ProgrammeSession, session_id), db.session.get(Registration, registration_id)
+            )
+            return signup.status.value
+
+        results = _run_at_once(pooled_app, sign_up, registration_ids)
+        assert sorted(results) == ["confirmed"] * SEATS + ["waitlisted"] * (THREADS - SEATS), results
+        db.session.expire_all()
+        signups = db.session.scalars(select(Signup).where(Signup.session_id == session_id)).all()
+        confirmed = [s for s in signups if s.status is SignupStatus.CONFIRMED]
+        waiting = sorted(s.position for s in signups if s.status is SignupStatus.WAITLISTED)
+        assert len(confirmed) == SEATS
+        assert waiting == list(range(1, THREADS - SEATS + 1))
+        stored = db.session.get(ProgrammeSession, session_id)
+        assert (stored.signups_count, stored.waitlist_count) == (SEATS, THREADS - SEATS)
+
+
+def test_fifty_concurrent_registrations_for_ten_seats(pooled_app, make_event):
+    for _round in range(ROUNDS):
+        event = make_event(capacity=SEATS)
+        event_id = event.id
+        user_ids = _users(THREADS)
+
+        def register(user_id, event_id=event_id):
+            user = db.session.get(User, user_id)
+            data = {"consent_data_processing": True, "country": "VN", "full_name": user.full_name}
+            return services.register(db.session.get(Event, event_id), user, data).status.value
+
+        results = _run_at_once(pooled_app, register, user_ids)
+        assert sorted(results) == ["pending"] * SEATS + ["waitlisted"] * (THREADS - SEATS), results
+        db.session.expire_all()
+        registrations = db.session.scalars(select(Registration).where(Registration.event_id == event_id)).all()
+        waiting = sorted(r.waitlist_position for r in registrations if r.status is RegistrationStatus.WAITLISTED)
+        assert waiting == list(range(1, THREADS - SEATS + 1))
+        assert db.session.get(Event, event_id).seats_taken == SEATS
+
+
+def test_the_race_is_real_without_the_conditional_update(pooled_app, make_event, make_room, make_session, monkeypatch):
+    """The same load against a read-then-write seat check overbooks: the guard above is what holds the line."""
+
+    def unguarded_take_seat(model, row_id):
+        row = db.session.get(model, row_id)
+        taken = row.seats_taken if model is Event else row.signups_count
+        if row.capacity is not None and taken >= row.capacity:
+            return False
+        threading.Event().wait(0.005)  # the gap between read and write that real requests have
+        if model is Event:
+            row.seats_taken = taken + 1
+        else:
+            row.signups_count = taken + 1
+        db.session.flush()
+        return True
+
+    monkeypatch.setattr(seats, "take_seat", unguarded_take_seat)
+    monkeypatch.setattr(seats, "lock", lambda model, row_id: None)
+    event = make_event()
+    room = make_room(event, capacity=SEATS)
+    session = make_session(event, room=room, capacity=SEATS, kind="workshop", starts_at="09:00", ends_at="10:00")
+    registrations = [
+        Registration(event=event, user_id=uid, full_name="x", status=RegistrationStatus.APPROVED)
+        for uid in _users(THREADS)
+    ]
+    db.session.add_all(registrations)
+    db.session.commit()
+    session_id = session.id
+
+    def sign_up(registration_id):
+        return services.sign_up(
+            db.session.get(ProgrammeSession, session_id), db.session.get(Registration, registration_id)
+        ).status.value
+
+    results = _run_at_once(pooled_app, sign_up, [r.id for r in registrations])
+    assert results.count("confirmed") > SEATS
