@@ -258,7 +258,7 @@ def session_page(slug: str, session_id: int):
         session=session,
         join_url=join_url,
         # One session's invitation; events/ical.py serves it to signed-in registrants (API.md).
-        invite_url=f"{request.script_root}/api/v1/sessions/{session.id}/invite.ics",
+        invite_url=f"{request.script_root}/my/sessions/{session.id}/invite.ics",  # registration domain's page
         **_zone_context(event, "events.session_page", slug=event.slug, session_id=session.id),
         **_calendar_links(event),
     )

@@ -125,6 +125,17 @@ def agenda_feed(feed_token: str):
 @require_role()
 def session_invite(session_id):
     """One session for the caller's calendar; needs a registration for the event."""
+    return _invite_for_current_user(session_id)
+
+
+@bp.get("/my/sessions/<int:session_id>/invite.ics")
+@require_role()
+def session_invite_page(session_id):
+    """The same file for a signed-in browser ("Add to calendar" on the session page), with its cookie."""
+    return _invite_for_current_user(session_id)
+
+
+def _invite_for_current_user(session_id: int):
     session = get_session(session_id, include_drafts=False)
     event = session.event
     registration = db.session.scalar(

@@ -83,7 +83,6 @@ def registration_of(user, event: Event) -> Registration | None:
     )
 
 
-
 # Registering -----------------------------------------------------------------------------------------------------
 
 

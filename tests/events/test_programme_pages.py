@@ -361,16 +361,24 @@ def test_session_page_shows_speakers_exactly_and_seats_left(client, summit):
     assert "No seats left (40 taken)." in text_of(client.get(f"/events/summit-1/sessions/{workshop.id}"))
 
 
-def test_add_to_calendar(client, summit, make_user, sign_in):
+def test_add_to_calendar(client, summit, make_user, sign_in, make_registration):
     meeting = summit["meeting"]
     html = text_of(client.get(f"/events/summit-1/sessions/{meeting.id}"))
     assert 'href="webcal://summit.test/events/summit-1/calendar.ics"' in html
     assert "invite.ics" not in html  # an invitation needs a sign-in
 
-    make_user("delegate@example.org")
+    delegate = make_user("delegate@example.org")
     sign_in("delegate@example.org")
     html = text_of(client.get(f"/events/summit-1/sessions/{meeting.id}"))
-    assert f'href="/api/v1/sessions/{meeting.id}/invite.ics">Add to calendar</a>' in html
+    link = f"/my/sessions/{meeting.id}/invite.ics"
+    assert f'href="{link}">Add to calendar</a>' in html
+    # The link works with the browser's sign-in once the delegate is registered (404 before: no registration).
+    assert client.get(link).status_code == 404
+    make_registration(meeting.event, delegate, status="approved")
+    download = client.get(link)
+    assert download.status_code == 200
+    assert download.mimetype == "text/calendar"
+    assert meeting.uid in download.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
