@@ -37,6 +37,7 @@ from events.models import (
     SessionKind,
     SessionStatus,
 )
+from events.services import EVENT_FIELDS
 
 # The five thematic workshops of the ASCN programme (DOMAIN.md). Stored as typed, in English, so that the
 # API's `theme` filter finds them whatever the organiser's interface language.
@@ -50,23 +51,6 @@ TIME_FORMATS = ["%H:%M", "%H:%M:%S"]
 SPARE_SPEAKER_ROWS = 2
 MIN_SPEAKER_ROWS = 5
 
-EVENT_FORM_FIELDS = (
-    "slug",
-    "name",
-    "starts_on",
-    "ends_on",
-    "timezone",
-    "venue",
-    "city",
-    "country",
-    "mode",
-    "status",
-    "capacity",
-    "approval",
-    "registration_opens_at",
-    "registration_closes_at",
-    "description",
-)
 # Lazy labels: the models' `label` properties are read at render time, a form's choices once at import.
 EVENT_MODE_LABELS = {
     EventMode.IN_PERSON: _l("In person"),
@@ -183,14 +167,14 @@ class EventForm(Form):
     @classmethod
     def for_event(cls, event: Event) -> EventForm:
         """The edit form, with the registration window in the event's own wall-clock time."""
-        data = {name: getattr(event, name) for name in EVENT_FORM_FIELDS}
+        data = {name: getattr(event, name) for name in EVENT_FIELDS}
         data["registration_opens_at"] = local_naive(event.registration_opens_at, event)
         data["registration_closes_at"] = local_naive(event.registration_closes_at, event)
         return cls(data=data)
 
     def to_service(self) -> dict:
         """What create_event/update_event take; naive date-times are read there in the event's time zone."""
-        data = {name: getattr(self, name).data for name in EVENT_FORM_FIELDS}
+        data = {name: getattr(self, name).data for name in EVENT_FIELDS}
         data["country"] = (data["country"] or "").upper()
         data["description"] = data["description"] or ""
         data["venue"] = data["venue"] or ""
