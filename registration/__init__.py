@@ -10,7 +10,7 @@ bp = Blueprint("registration", __name__)
 def init_app(app: Flask) -> None:
     from core.api import register_api_blueprint
     from events.signals import add_join_link_check
-    from registration import api, calendar, models  # noqa: F401  (models: the tables must be known to the metadata)
+    from registration import api, calendar, models, views  # noqa: F401  (models: the tables must be known to the metadata)
 
     app.register_blueprint(bp)
     register_api_blueprint(calendar.blp)
