@@ -9,6 +9,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from core.forms import Form
 from core.reference import ASCN_CITIES, ASEAN_COUNTRIES
 from registration.models import CATEGORY_LABELS, Attendance, Category
+from registration.services import REGISTRATION_FIELDS
 
 
 def _country_choices():
@@ -42,20 +43,9 @@ class RegistrationForm(Form):
     consent_lead_sharing = BooleanField(_l("Exhibitors may receive my contact details when they scan my badge."))
 
     def registration_data(self) -> dict:
-        return {
-            name: getattr(self, name).data
-            for name in (
-                "full_name",
-                "organisation",
-                "job_title",
-                "country",
-                "city",
-                "dietary",
-                "accessibility",
-                "consent_data_processing",
-                "consent_lead_sharing",
-            )
-        } | {"category": Category(self.category.data), "attendance": Attendance(self.attendance.data)}
+        """The fields the registration service takes, with their enum types."""
+        data = {name: getattr(self, name).data for name in REGISTRATION_FIELDS}
+        return data | {"category": Category(self.category.data), "attendance": Attendance(self.attendance.data)}
 
 
 class ConfirmForm(Form):
