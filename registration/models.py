@@ -112,6 +112,8 @@ class Registration(db.Model):
     search_text: Mapped[str] = mapped_column(Text, default="")
     # Why an organiser rejected it, told to the delegate.
     decision_reason: Mapped[str] = mapped_column(Text, default="")
+    # Raised by a reissue: the badge code names its version, and codes of earlier versions answer `revoked`.
+    badge_version: Mapped[int] = mapped_column(default=1, server_default="1")
     # Secret part of the personal agenda feed URL (/calendar/<token>.ics), readable without signing in.
     feed_token: Mapped[str] = mapped_column(String(64), unique=True, default=_feed_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -126,6 +128,13 @@ class Registration(db.Model):
     @property
     def is_approved(self) -> bool:
         return self.status is RegistrationStatus.APPROVED
+
+    @property
+    def badge_code(self) -> str:
+        """The code in the badge's QR code; every registration has one from its creation (API.md)."""
+        from registration.badge_codes import badge_code_for
+
+        return badge_code_for(self)
 
     def refresh_search_text(self) -> None:
         email = self.user.email if self.user is not None else ""

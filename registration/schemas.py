@@ -7,6 +7,7 @@ from flask import current_app, url_for
 from flask_login import current_user
 
 from core.api import PageArgsSchema
+from core.auth.models import Role
 from events.schemas import ZonedDateTime
 from registration.models import Attendance, Category, RegistrationStatus, SignupStatus
 
@@ -38,6 +39,9 @@ class RegistrationSchema(ma.Schema):
     )
     language = ma.fields.String(load_only=True, validate=ma.validate.OneOf(["en", "vi"]))
     agenda_feed_url = ma.fields.Method("dump_agenda_feed_url", dump_only=True, allow_none=True)
+    badge_code = ma.fields.String(
+        dump_only=True, allow_none=True, metadata={"description": "The QR code's content; owner and organisers only."}
+    )
 
     def dump_agenda_feed_url(self, registration) -> str | None:
         if not registration.is_approved:
@@ -48,8 +52,11 @@ class RegistrationSchema(ma.Schema):
     @ma.post_dump(pass_original=True)
     def private_fields(self, data, registration, **kwargs):
         # The feed URL is a secret: only its owner sees it.
-        if not (current_user.is_authenticated and registration.user_id == current_user.id):
+        is_owner = current_user.is_authenticated and registration.user_id == current_user.id
+        if not is_owner:
             data["agenda_feed_url"] = None
+        if not (is_owner or (current_user.is_authenticated and current_user.has_role(Role.ORGANISER))):
+            data["badge_code"] = None
         return data
 
 
