@@ -42,7 +42,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from core.api import init_api
     from core.extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
-    from core.i18n import select_locale, select_timezone
+    from core.i18n import country_name, select_locale, select_timezone
     from core.security import init_security
 
     db.init_app(app)
@@ -58,6 +58,7 @@ def _init_extensions(app: Flask) -> None:
         default_translation_directories=str(BASE_DIR / "translations"),
     )
     bootstrap.init_app(app)
+    app.add_template_filter(country_name, "country_name")
     limiter.init_app(app)
     init_api(app)
     init_security(app)

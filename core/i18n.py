@@ -22,3 +22,18 @@ def select_timezone() -> str | None:
     if has_request_context() and current_user and current_user.is_authenticated:
         return current_user.timezone
     return None
+
+
+def country_name(code: str | None) -> str:
+    """A country's name in the interface language ("VN" → "Vietnam" / "Việt Nam"); the code itself if unknown."""
+    from flask_babel import get_locale
+
+    if not code:
+        return ""
+    return (get_locale() or _english()).territories.get(code.upper(), code)
+
+
+def _english():
+    from babel import Locale
+
+    return Locale("en")

@@ -9,11 +9,14 @@ bp = Blueprint("registration", __name__)
 
 def init_app(app: Flask) -> None:
     from core.api import register_api_blueprint
+    from core.signals import add_account_eraser, add_personal_data
     from events.signals import add_join_link_check
-    from registration import api, calendar, models, views  # noqa: F401  (models: the tables must be known to the metadata)
+    from registration import api, calendar, manage_views, models, privacy, views  # noqa: F401  (models: the tables must be known to the metadata)
 
     app.register_blueprint(bp)
     register_api_blueprint(calendar.blp)
     register_api_blueprint(api.blp)
     add_join_link_check(app, calendar.has_approved_registration)
     calendar.subscribe_to_session_changes(app)
+    add_personal_data(app, "registrations", privacy.collect_registrations)
+    add_account_eraser(app, privacy.erase_registrations)

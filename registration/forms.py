@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
+from core.auth.models import LANGUAGES
 from core.forms import Form
-from core.reference import ASCN_CITIES, ASEAN_COUNTRIES
-from registration.models import CATEGORY_LABELS, Attendance, Category
+from core.reference import ASCN_CITIES
+from events.forms import country_choices
+from registration.models import CATEGORY_LABELS, REGISTRATION_STATUS_LABELS, Attendance, Category
 from registration.services import REGISTRATION_FIELDS
 
 
-def _country_choices():
-    from babel import Locale
-    from flask_babel import get_locale
-
-    names = Locale.parse(str(get_locale() or "en")).territories
-    return [(code, names.get(code, code)) for code in ASEAN_COUNTRIES] + [("", _l("Another country"))]
+def _registration_country_choices():
+    return [("", _l("Choose a country")), *country_choices()]
 
 
 class RegistrationForm(Form):
@@ -33,7 +31,8 @@ class RegistrationForm(Form):
     )
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
     job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=200)])
-    country = SelectField(_l("Country"), choices=_country_choices, validate_choice=False)
+    # ASEAN member states first, then every country of ISO 3166, named in the interface language.
+    country = SelectField(_l("Country"), choices=_registration_country_choices)
     city = StringField(_l("City"), validators=[Optional(), Length(max=120)], render_kw={"list": "ascn-cities"})
     dietary = TextAreaField(_l("Dietary needs"), validators=[Optional(), Length(max=2000)])
     accessibility = TextAreaField(_l("Accessibility needs"), validators=[Optional(), Length(max=2000)])
@@ -46,6 +45,54 @@ class RegistrationForm(Form):
         """The fields the registration service takes, with their enum types."""
         data = {name: getattr(self, name).data for name in REGISTRATION_FIELDS}
         return data | {"category": Category(self.category.data), "attendance": Attendance(self.attendance.data)}
+
+
+class DelegateForm(RegistrationForm):
+    """An organiser or focal point registers someone else: the person's e-mail and language for a new account."""
+
+    email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
+    language = SelectField(_l("Language of their mails"), choices=list(LANGUAGES.items()))
+    consent_data_processing = BooleanField(
+        _l("The delegate agrees that the organisers process their data to run the summit."),
+        validators=[DataRequired()],
+    )
+    consent_lead_sharing = BooleanField(_l("The delegate agrees that exhibitors receive their contact details."))
+
+    def registration_data(self) -> dict:
+        return super().registration_data() | {"language": self.language.data}
+
+
+class DecisionForm(Form):
+    """Approve or reject the registrations ticked in the list, with a reason told to the delegates."""
+
+    action = SelectField(
+        _l("Decision"),
+        choices=[("approve", _l("Approve")), ("reject", _l("Reject"))],
+        validators=[AnyOf(["approve", "reject"])],
+    )
+    reason = TextAreaField(_l("Reason (told to the delegates)"), validators=[Optional(), Length(max=2000)])
+    ids = HiddenField()
+
+
+class ReasonForm(Form):
+    reason = TextAreaField(_l("Reason (told to the delegate)"), validators=[Optional(), Length(max=2000)])
+
+
+class RegistrationFilterForm(Form):
+    """The list's filters, read from the query string (no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=200)])
+    status = SelectField(
+        _l("Status"),
+        choices=[("", _l("Any status"))] + [(s.value, label) for s, label in REGISTRATION_STATUS_LABELS.items()],
+    )
+    category = SelectField(
+        _l("Category"), choices=[("", _l("Any category"))] + [(c.value, label) for c, label in CATEGORY_LABELS.items()]
+    )
+    country = SelectField(_l("Country"), choices=lambda: [("", _l("Any country")), *country_choices()])
 
 
 class ConfirmForm(Form):

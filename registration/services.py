@@ -326,6 +326,25 @@ def _promote_next(event: Event) -> None:
     seats.refresh(event)
 
 
+def decide_many(registrations: list[Registration], actor, action: str, reason: str = "") -> list[tuple]:
+    """Approve or reject each registration in its own savepoint; one refusal (`event_full`) does not undo the others.
+
+    Returns (registration, DomainError or None) pairs in the order given.
+    """
+    decide = {"approve": lambda r: approve(r, actor), "reject": lambda r: reject(r, actor, reason)}[action]
+    outcomes = []
+    for registration in registrations:
+        try:
+            with db.session.begin_nested():
+                decide(registration)
+        except DomainError as exc:
+            db.session.refresh(registration)
+            outcomes.append((registration, exc))
+        else:
+            outcomes.append((registration, None))
+    return outcomes
+
+
 # Sign-ups --------------------------------------------------------------------------------------------------------
 
 

@@ -7,9 +7,17 @@ from flask_login import current_user
 from flask_smorest import Blueprint
 
 from core.api import BEARER
-from core.auth import services
+from core.auth import privacy, services
 from core.auth.access import bearer_token, public, require_role
-from core.auth.schemas import CredentialsSchema, ProfileSchema, SignUpSchema, TokenSchema, UserSchema
+from core.auth.schemas import (
+    CredentialsSchema,
+    PasswordConfirmSchema,
+    PersonalDataSchema,
+    ProfileSchema,
+    SignUpSchema,
+    TokenSchema,
+    UserSchema,
+)
 from core.extensions import db, limiter
 from core.ratelimit import sign_in_limit, sign_in_limit_by_account
 
@@ -75,3 +83,24 @@ def update_me(data):
     services.update_profile(current_user, **data)
     db.session.commit()
     return current_user
+
+
+@blp.route("/me/data", methods=["GET"])
+@blp.response(200, PersonalDataSchema)
+@blp.doc(security=BEARER)
+@require_role()
+def my_data():
+    """Everything the summit holds about the caller (their right of access)."""
+    return privacy.personal_data(current_user)
+
+
+@blp.route("/me", methods=["DELETE"])
+@blp.arguments(PasswordConfirmSchema)
+@blp.response(204)
+@blp.alt_response(422, description="wrong password")
+@blp.doc(security=BEARER)
+@require_role()
+def delete_me(data):
+    """Delete the caller's account, confirmed by its password; registrations are anonymised, counts kept."""
+    privacy.delete_account(current_user._get_current_object(), data["password"])
+    db.session.commit()

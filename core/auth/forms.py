@@ -94,3 +94,11 @@ class UserRolesForm(Form):
         _l("Roles"), choices=[(role.value, ROLE_LABELS[role]) for role in Role if role is not Role.DELEGATE]
     )
     country = StringField(_l("Country (ISO code, for focal points)"), validators=[Optional(), Length(min=2, max=2)])
+
+
+class DeleteAccountForm(Form):
+    password = PasswordField(_l("Your password"), validators=[DataRequired()])
+    confirm = BooleanField(
+        _l("I understand that my account is deleted and my registrations are anonymised."),
+        validators=[DataRequired()],
+    )

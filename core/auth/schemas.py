@@ -46,3 +46,17 @@ class ProfileSchema(ma.Schema):
 
 
 ROLE_NAMES = [role.value for role in Role]
+
+
+class PasswordConfirmSchema(ma.Schema):
+    password = ma.fields.String(required=True, load_only=True, validate=ma.validate.Length(max=1000))
+
+
+class PersonalDataSchema(ma.Schema):
+    """Everything held about the caller: `account`, then one key per domain (`registrations`, ...)."""
+
+    class Meta:
+        unknown = ma.INCLUDE
+
+    exported_at = ma.fields.String(required=True)
+    account = ma.fields.Dict(required=True)

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_login.config import COOKIE_NAME
 from sqlalchemy import select
 
-from core.auth import services
+from core.auth import privacy, services
 from core.auth.access import public, require_role
 from core.auth.forms import (
     ChangePasswordForm,
+    DeleteAccountForm,
     ProfileForm,
     ResetPasswordForm,
     ResetRequestForm,
@@ -131,6 +133,37 @@ def change_password():
             flash(_("Your password is changed. Other devices have been signed out."), "success")
             return redirect(url_for("auth.account"))
     return render_template("core/auth/change_password.html", form=form)
+
+
+@bp.get("/account/data.json")
+@require_role()
+def download_my_data():
+    """Everything we hold about the signed-in person, as a JSON file."""
+    body = json.dumps(privacy.personal_data(current_user), ensure_ascii=False, indent=2)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={"Content-Disposition": 'attachment; filename="my-ascn-summit-data.json"'},
+    )
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@require_role()
+def delete_account():
+    form = DeleteAccountForm()
+    if form.validate_on_submit():
+        try:
+            privacy.delete_account(current_user._get_current_object(), form.password.data)
+        except DomainError as exc:
+            db.session.rollback()
+            attach_to_form(form, exc)
+        else:
+            db.session.commit()
+            logout_user()
+            session.pop("language", None)
+            flash(_("Your account is deleted. Your registrations are kept without your name, for the counts."), "info")
+            return redirect(url_for("main.home"))
+    return render_template("core/auth/delete_account.html", form=form)
 
 
 @bp.route("/reset-password", methods=["GET", "POST"])
