@@ -168,6 +168,15 @@ def send_session_invitation(signup: Signup) -> OutboxMessage | None:
     return _queue_invitation(registration, session, method=Method.REQUEST, is_update=False)
 
 
+def send_session_withdrawal(signup: Signup) -> OutboxMessage | None:
+    """Queue an iTIP CANCEL for one delegate who no longer has a seat (they left, or their registration ended), so
+    the session leaves their calendar; None when nothing was sent to them before. The caller commits."""
+    registration, session = signup.registration, signup.session
+    if registration.user is None or session.status is not SessionStatus.PUBLISHED:
+        return None
+    return _queue_invitation(registration, session, method=Method.CANCEL, is_update=True, left=True)
+
+
 def _send_session_update(session: ProgrammeSession, *, change: str, fields=None, **_extra) -> None:
     """Receiver of events.signals.session_changed: a REQUEST with the new SEQUENCE, or a CANCEL, to each delegate
     confirmed for the session, in the transaction of the change."""
@@ -194,7 +203,7 @@ def _send_session_update(session: ProgrammeSession, *, change: str, fields=None,
 
 
 def _queue_invitation(
-    registration: Registration, session: ProgrammeSession, *, method: str, is_update: bool
+    registration: Registration, session: ProgrammeSession, *, method: str, is_update: bool, left: bool = False
 ) -> OutboxMessage:
     user = registration.user
     event = session.event
@@ -211,6 +220,7 @@ def _queue_invitation(
             "join_link": join_link,
             "session_url": session_url(session),
             "is_update": is_update,
+            "left": left,
         }
         subject = render_template(f"email/{template}.subject.txt", **context).strip()
         body_text = render_template(f"email/{template}.txt", **context)

@@ -24,10 +24,13 @@ class RegistrationForm(Form):
     category = SelectField(
         _l("Category"),
         choices=[(c.value, label) for c, label in CATEGORY_LABELS.items() if c is not Category.ORGANISER],
+        default=Category.GOVERNMENT.value,
     )
+    # Shown for hybrid events only; the others take the event's one way of attending.
     attendance = SelectField(
         _l("Attendance"),
         choices=[(Attendance.IN_PERSON.value, _l("In person")), (Attendance.ONLINE.value, _l("Online"))],
+        default=Attendance.IN_PERSON.value,
     )
     organisation = StringField(_l("Organisation"), validators=[Optional(), Length(max=200)])
     job_title = StringField(_l("Job title"), validators=[Optional(), Length(max=200)])
@@ -51,7 +54,7 @@ class DelegateForm(RegistrationForm):
     """An organiser or focal point registers someone else: the person's e-mail and language for a new account."""
 
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
-    language = SelectField(_l("Language of their mails"), choices=list(LANGUAGES.items()))
+    language = SelectField(_l("Language of their mails"), choices=list(LANGUAGES.items()), default="en")
     consent_data_processing = BooleanField(
         _l("The delegate agrees that the organisers process their data to run the summit."),
         validators=[DataRequired()],

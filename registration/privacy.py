@@ -33,8 +33,10 @@ def collect_registrations(user: User) -> list[dict]:
 def _registration_data(registration: Registration) -> dict:
     fields = {
         name: _plain(getattr(registration, name))
-        for name in sorted(services.REGISTRATION_FIELDS)
-        | {"id", "event_id", "status", "waitlist_position", "decision_reason", "created_at", "updated_at"}
+        for name in sorted(
+            services.REGISTRATION_FIELDS
+            | {"id", "event_id", "status", "waitlist_position", "decision_reason", "created_at", "updated_at"}
+        )
     }
     signups = db.session.scalars(services.signups_query(registration)).all()
     return fields | {

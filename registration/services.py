@@ -19,6 +19,7 @@ from core.extensions import db
 from core.mail.services import enqueue_template
 from events.models import ApprovalMode, Event, EventStatus, ProgrammeSession, SessionStatus
 from registration import seats
+from registration.calendar import send_session_invitation, send_session_withdrawal
 from registration.models import Attendance, Registration, RegistrationStatus, Signup, SignupStatus
 
 logger = logging.getLogger(__name__)
@@ -252,7 +253,7 @@ def reject(registration: Registration, actor, reason: str = "") -> Registration:
     _vacate(registration)
     registration.status = RegistrationStatus.REJECTED
     registration.decision_reason = reason.strip()
-    db.session.flush()
+    _end_signups(registration)
     _tell(registration, "registration_rejected")
     _promote_next(registration.event)
     return registration
@@ -264,14 +265,19 @@ def cancel(registration: Registration, actor) -> Registration:
         return registration
     had_seat = _vacate(registration)
     registration.status = RegistrationStatus.CANCELLED
-    for signup in db.session.scalars(
-        select(Signup).where(Signup.registration_id == registration.id, Signup.status != SignupStatus.CANCELLED)
-    ):
-        cancel_signup(signup)
-    db.session.flush()
+    _end_signups(registration)
     if had_seat:
         _promote_next(registration.event)
     return registration
+
+
+def _end_signups(registration: Registration) -> None:
+    """A registration that ends gives its session seats and waiting places to the next in line."""
+    for signup in db.session.scalars(
+        select(Signup).where(Signup.registration_id == registration.id, Signup.status != SignupStatus.CANCELLED)
+    ).all():
+        cancel_signup(signup)
+    db.session.flush()
 
 
 def _vacate(registration: Registration) -> bool:
@@ -415,6 +421,7 @@ def cancel_signup(signup: Signup) -> None:
     signup.status, signup.position = SignupStatus.CANCELLED, None
     db.session.flush()
     if was is SignupStatus.CONFIRMED:
+        send_session_withdrawal(signup)
         seats.release_seat(ProgrammeSession, session_id)
         _promote_next_signup(session_id)
     else:
@@ -455,8 +462,6 @@ def _promote_next_signup(session_id: int) -> None:
 
 
 def _send_invitation(signup: Signup) -> None:
-    from registration.calendar import send_session_invitation
-
     send_session_invitation(signup)
 
 
