@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parseaddr
+from functools import lru_cache
 
 from flask import Response, current_app
 from flask_babel import gettext as _
@@ -115,12 +116,19 @@ def calendar_response(body: bytes, *, filename: str, private: bool) -> Response:
 def _vtimezone(event: Event) -> Timezone | None:
     # Transitions from a year before the event to a year after: enough for every session, and small for zones
     # with daylight saving time (the library's default range spans 1970-2038).
-    first = date(event.starts_on.year - 1, 1, 1)
-    last = date(event.ends_on.year + 2, 1, 1)
+    text = _vtimezone_text(event.timezone, event.starts_on.year - 1, event.ends_on.year + 2)
+    return Timezone.from_ical(text) if text else None
+
+
+@lru_cache(maxsize=64)
+def _vtimezone_text(tzid: str, first_year: int, last_year: int) -> str | None:
+    """The VTIMEZONE as text, computed once per zone and years: the library walks every instant of the range
+    (about 0.15 s a call here), while parsing the cached text back takes a fraction of a millisecond."""
     try:
-        return Timezone.from_tzid(event.timezone, first_date=first, last_date=last)
+        timezone = Timezone.from_tzid(tzid, first_date=date(first_year, 1, 1), last_date=date(last_year, 1, 1))
     except ValueError:  # UTC and its aliases need no VTIMEZONE
         return None
+    return timezone.to_ical().decode()
 
 
 def _vevent(

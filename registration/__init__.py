@@ -9,9 +9,9 @@ bp = Blueprint("registration", __name__)
 
 def init_app(app: Flask) -> None:
     from core.api import register_api_blueprint
-    from core.signals import add_account_eraser, add_personal_data
+    from core.signals import add_account_eraser, add_demo_loader, add_personal_data
     from events.signals import add_join_link_check
-    from registration import api, calendar, manage_views, models, privacy, views  # noqa: F401  (models: the tables must be known to the metadata)
+    from registration import api, calendar, demo, manage_views, models, privacy, views  # noqa: F401  (models: the tables must be known to the metadata)
 
     app.register_blueprint(bp)
     register_api_blueprint(calendar.blp)
@@ -20,3 +20,4 @@ def init_app(app: Flask) -> None:
     calendar.subscribe_to_session_changes(app)
     add_personal_data(app, "registrations", privacy.collect_registrations)
     add_account_eraser(app, privacy.erase_registrations)
+    add_demo_loader(app, "delegates", demo.load_demo_delegates)

@@ -7,7 +7,7 @@ import logging
 from contextlib import nullcontext
 
 from babel.dates import format_date
-from flask import Flask, abort, current_app, render_template
+from flask import Flask, abort, current_app
 from flask_babel import force_locale, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -21,7 +21,7 @@ from core.auth.models import User
 from core.errors import NotFound
 from core.extensions import db
 from core.mail.models import OutboxMessage
-from core.mail.services import enqueue
+from core.mail.services import enqueue, mail_context, render_mail
 from events.ical import Attendee, Method, build_calendar, calendar_response, session_location, session_url
 from events.models import Event, ProgrammeSession, SessionStatus
 from events.services import get_session
@@ -209,7 +209,7 @@ def _queue_invitation(
     event = session.event
     name = registration.full_name or user.full_name
     template = "session_cancelled" if method == Method.CANCEL else "session_invitation"
-    with force_locale(user.language or "en"):
+    with mail_context(user.language):
         join_link = session.online_url if method == Method.REQUEST and may_see_join_link(user, event) else None
         context = {
             "recipient_name": name,
@@ -222,9 +222,7 @@ def _queue_invitation(
             "is_update": is_update,
             "left": left,
         }
-        subject = render_template(f"email/{template}.subject.txt", **context).strip()
-        body_text = render_template(f"email/{template}.txt", **context)
-        body_html = render_template(f"email/{template}.html", **context)
+        subject, body_text, body_html = render_mail(template, **context)
         ics = build_calendar(
             event,
             [session],

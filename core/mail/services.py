@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import smtplib
+from contextlib import ExitStack, contextmanager
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template
 from flask_babel import force_locale
 from sqlalchemy import or_, select, update
 
@@ -47,13 +48,31 @@ def enqueue(
     return message
 
 
+@contextmanager
+def mail_context(language: str | None):
+    """The recipient's language, and links built on BASE_URL even outside a request (CLI commands, workers)."""
+    with ExitStack() as stack:
+        if not has_request_context():
+            stack.enter_context(current_app.test_request_context(base_url=current_app.config["BASE_URL"]))
+        stack.enter_context(force_locale(language or "en"))
+        yield
+
+
+def render_mail(template: str, **context) -> tuple[str, str, str]:
+    """Subject, text and HTML of `templates/email/<template>.{subject.txt,txt,html}`; call inside mail_context()."""
+    subject = render_template(f"email/{template}.subject.txt", **context).strip()
+    return (
+        subject,
+        render_template(f"email/{template}.txt", **context),
+        render_template(f"email/{template}.html", **context),
+    )
+
+
 def enqueue_template(template: str, *, to_address: str, to_name: str | None, language: str, **context) -> OutboxMessage:
     """Render `templates/email/<template>.{subject,txt,html}` in the recipient's language and queue it."""
-    with force_locale(language or "en"):
-        context.setdefault("recipient_name", to_name)
-        subject = render_template(f"email/{template}.subject.txt", **context).strip()
-        body_text = render_template(f"email/{template}.txt", **context)
-        body_html = render_template(f"email/{template}.html", **context)
+    context.setdefault("recipient_name", to_name)
+    with mail_context(language):
+        subject, body_text, body_html = render_mail(template, **context)
     return enqueue(to_address=to_address, to_name=to_name, subject=subject, body_text=body_text, body_html=body_html)
 
 
