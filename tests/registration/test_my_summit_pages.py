@@ -69,3 +69,19 @@ def test_my_summit_needs_a_sign_in_and_a_published_event(client, make_user, sign
     make_user("van@example.org")
     sign_in("van@example.org")
     assert client.get(f"/events/{draft.slug}/my").status_code == 404
+
+
+def test_an_in_person_event_registers_without_the_attendance_question(
+    client, make_user, sign_in, post_form, make_event
+):
+    event = make_event(mode="in_person")
+    make_user("somchai@bangkok.go.th", full_name="Somchai Wongsawat", country="TH")
+    sign_in("somchai@bangkok.go.th")
+    url = f"/events/{event.slug}/my"
+    form = client.get(url).get_data(as_text=True)
+    assert 'name="attendance"' not in form
+    assert form.index('value="BN"') < form.index('value="FR"')  # ASEAN first, then every other country
+    data = {"full_name": "Somchai Wongsawat", "country": "TH", "consent_data_processing": "y"}
+    page = post_form(url, data, follow_redirects=True).get_data(as_text=True)
+    assert "Pending" in page
+    assert db.session.query(Registration).one().country == "TH"
