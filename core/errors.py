@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -149,9 +150,28 @@ def handle_http_exception(exc: HTTPException):
     return body, status, {k: v for k, v in headers.items() if k in ("Allow", "Retry-After")}
 
 
+def handle_database_unavailable(exc: Exception):
+    """The database cannot be reached (restarting, failing over): a clean 503 the client may retry, not a 500."""
+    logger.warning("Database unavailable on %s %s: %s", request.method, request.path, exc.__class__.__name__)
+    try:
+        _discard_unsaved_changes()
+    except Exception:  # noqa: BLE001 (the connection is gone; the pool replaces it on the next checkout)
+        logger.debug("rollback after a lost connection failed", exc_info=True)
+    response = make_response(handle_http_exception(ServiceUnavailable()))
+    response.headers["Retry-After"] = "5"
+    return response
+
+
+def is_connection_error(exc: Exception) -> bool:
+    """True for errors that say the database is unreachable, not that a statement was wrong."""
+    return isinstance(exc, DBAPIError) and (exc.connection_invalidated or isinstance(exc, OperationalError))
+
+
 def handle_unexpected(exc: Exception):
     if isinstance(exc, HTTPException):
         return handle_http_exception(exc)
+    if is_connection_error(exc):
+        return handle_database_unavailable(exc)
     logger.exception("Unhandled error on %s %s", request.method, request.path)
     return handle_http_exception(InternalServerError())
 
