@@ -49,7 +49,7 @@ class PersonSchema(ma.Schema):
 
 
 class VerdictSchema(ma.Schema):
-    result = ma.fields.Enum(ScanResult, by_value=True)
+    result = ma.fields.String(metadata={"enum": [result.value for result in ScanResult]})
     admitted = ma.fields.Boolean()
     message = ma.fields.String()
     registration = ma.fields.Nested(PersonSchema, allow_none=True)
