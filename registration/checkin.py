@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from sqlalchemy import exists, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from core.db import utcnow
 from core.errors import DomainError, NotFound, ValidationFailed
@@ -73,7 +74,8 @@ def checkpoints_query(event: Event):
 
 
 def get_checkpoint(checkpoint_id: int) -> Checkpoint:
-    checkpoint = db.session.get(Checkpoint, checkpoint_id)
+    # With its event in the same query: every scan needs it (its zone, whether the caller may see it).
+    checkpoint = db.session.get(Checkpoint, checkpoint_id, options=[joinedload(Checkpoint.event)])
     if checkpoint is None:
         raise NotFound()
     return checkpoint
