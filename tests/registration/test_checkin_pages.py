@@ -155,3 +155,17 @@ def test_the_demo_has_an_entrance_per_day_and_a_door_per_workshop(cli):
     assert len(doors) == 5
     assert all(door.session.kind.value == "workshop" for door in doors)
     assert len({door.session_id for door in doors}) == 5
+
+
+def test_the_scanner_speaks_vietnamese_to_vietnamese_staff(client, sign_in, make_user, gate):
+    make_user("ha@ascn2020.gov.vn", roles=["checkin"], full_name="Phạm Thu Hà", language="vi")
+    sign_in("ha@ascn2020.gov.vn")
+    page = _html(client.get(f"/checkin/{gate['checkpoint'].id}"))
+    assert "Sẵn sàng quét" in page
+    assert "Đã xác minh khi mất mạng" in page
+    response = client.post(
+        f"/checkin/{gate['checkpoint'].id}/scan",
+        json={"code": gate["registration"].badge_code},
+        headers={"X-CSRFToken": _meta_token(page)},
+    )
+    assert response.get_json()["message"] == f"Xin chào {NAME}."
