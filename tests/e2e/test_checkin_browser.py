@@ -15,7 +15,7 @@ from sqlalchemy import select
 from core.extensions import db
 from registration import checkin
 from registration.badge_codes import make_code
-from registration.checkin_models import CheckIn, Scan
+from registration.checkin_models import CheckIn, Checkpoint, Scan
 from tests.e2e.test_timetable_browser import (  # noqa: F401  (browser, live_server: fixtures shared with the timetable)
     ARTIFACTS,
     CHROMIUM,
@@ -219,3 +219,27 @@ def test_a_badge_held_up_to_the_camera_is_checked_in(live_server, badge, camera_
     page.wait_for_timeout(1500)
     db.session.expire_all()
     assert len(db.session.scalars(select(Scan)).all()) == 1
+
+
+def test_arrivals_update_without_a_reload(live_server, badge, phone, make_user):  # noqa: F811
+    context, page = phone
+    make_user("organiser@ascn2020.gov.vn", roles=["organiser"], full_name="Lê Hoàng Trung")
+    page.goto(f"{live_server}/sign-in")
+    page.fill('input[name="email"]', "organiser@ascn2020.gov.vn")
+    page.fill('input[name="password"]', PASSWORD)
+    page.locator('form button[type="submit"]').last.click()
+    page.wait_for_url(f"{live_server}/**")
+    page.goto(f"{live_server}/manage/events/{badge['event'].id}/arrivals")
+    assert page.locator('[data-figure="checked_in"]').text_content() == "0"
+    page.evaluate("() => { window.__notReloaded = true; }")
+
+    staff = badge["registration"].user
+    checkin.perform_checkin(db.session.get(Checkpoint, badge["checkpoint_id"]), badge["code"], staff)
+    db.session.commit()
+
+    page.wait_for_function(
+        "() => document.querySelector('[data-figure=\"checked_in\"]').textContent === '1'", timeout=15000
+    )
+    assert page.evaluate("() => window.__notReloaded") is True
+    assert page.locator('[data-table="by_checkpoint"] tr').first.text_content() == "Main entrance1"
+    _screenshot(page, "arrivals-390px.png")
