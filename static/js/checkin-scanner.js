@@ -21,6 +21,7 @@
   var form = document.getElementById("code-form");
   var input = document.getElementById("code-input");
   var csrfToken = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
+  var signedOut = document.getElementById("signed-out");
 
   var BUNDLE_KEY = "ascn-checkin-bundle-" + config.eventId;
   var QUEUE_KEY = "ascn-checkin-queue";
@@ -143,9 +144,20 @@
 
   function Offline() {}
 
+  // The body of a JSON answer. Anything else is the sign-in page (the session ended): the scan is kept as if
+  // offline, and the page says so.
+  function jsonOf(response) {
+    if ((response.headers.get("Content-Type") || "").indexOf("json") < 0) {
+      signedOut.hidden = false;
+      throw new Offline();
+    }
+    signedOut.hidden = true;
+    return response.json();
+  }
+
   function refreshToken() {
     return fetch(config.tokenUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then(function (response) { return response.json(); })
+      .then(jsonOf, function () { throw new Offline(); })
       .then(function (body) { csrfToken = body.csrf_token; });
   }
 
@@ -165,7 +177,7 @@
         if (response.status >= 500) {
           throw new Offline();
         }
-        return response.json();
+        return jsonOf(response);
       },
       function () { throw new Offline(); }
     );

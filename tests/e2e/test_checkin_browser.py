@@ -243,3 +243,16 @@ def test_arrivals_update_without_a_reload(live_server, badge, phone, make_user):
     assert page.evaluate("() => window.__notReloaded") is True
     assert page.locator('[data-table="by_checkpoint"] tr').first.text_content() == "Main entrance1"
     _screenshot(page, "arrivals-390px.png")
+
+
+def test_a_scan_after_the_session_ended_is_kept_and_the_page_says_so(live_server, badge, phone):  # noqa: F811
+    context, page = phone
+    _sign_in_and_open_scanner(page, live_server, badge)
+    context.clear_cookies()  # signed out elsewhere, or the session expired
+
+    page.locator("#code-input").click()
+    page.keyboard.type(badge["code"] + "\n")
+    _verdict(page, "accepted", provisional="true")
+    assert page.get_by_role("alert").filter(has_text="You are signed out").is_visible()
+    assert page.locator("#queue-state").get_attribute("data-count") == "1"
+    assert _admissions() == []
