@@ -21,7 +21,8 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-# Test-only JavaScript (ical.js, the independent iCalendar parser of the feed tests).
+# JavaScript from the npm registry: jsQR, the scanner page's QR decoder (served by the app from node_modules/),
+# and ical.js, the independent iCalendar parser of the feed tests.
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
@@ -39,7 +40,7 @@ extract-messages: $(VENV)/.installed
 		--ignore-dirs '.* __pycache__ node_modules' -o translations/messages.pot .
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 
-run: translations
+run: translations node_modules/.installed
 	$(FLASK) db upgrade
 	$(FLASK) demo load
 	@echo

@@ -81,6 +81,8 @@ def load_config(instance_dir: Path | None = None) -> dict:
         "PASSWORD_RESET_MAX_AGE": int(env("PASSWORD_RESET_MAX_AGE") or 3600),
         # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
         "PROXY_FIX_HOPS": int(env("PROXY_FIX_HOPS") or 0),
+        # `make bench` only: adds /api/v1/bench/baseline, the reference the check-in figures are measured against.
+        "BENCH_ENDPOINTS": _bool(env("BENCH_ENDPOINTS")),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": ["en", "vi"],
