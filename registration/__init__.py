@@ -10,10 +10,11 @@ bp = Blueprint("registration", __name__)
 def init_app(app: Flask) -> None:
     from core.api import register_api_blueprint
     from events.signals import add_join_link_check
-    from registration import api, calendar, models, views  # noqa: F401  (models: the tables must be known to the metadata)
+    from registration import api, calendar, models, spreadsheet_api, spreadsheet_views, views  # noqa: F401  (models: the tables must be known to the metadata)  # noqa: F401  (spreadsheet_views: its routes)
 
     app.register_blueprint(bp)
     register_api_blueprint(calendar.blp)
     register_api_blueprint(api.blp)
+    register_api_blueprint(spreadsheet_api.blp)
     add_join_link_check(app, calendar.has_approved_registration)
     calendar.subscribe_to_session_changes(app)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -46,6 +47,14 @@ class RegistrationForm(Form):
         """The fields the registration service takes, with their enum types."""
         data = {name: getattr(self, name).data for name in REGISTRATION_FIELDS}
         return data | {"category": Category(self.category.data), "attendance": Attendance(self.attendance.data)}
+
+
+class ImportForm(Form):
+    file = FileField(
+        _l("Spreadsheet (CSV or XLSX)"),
+        validators=[FileRequired(_l("Choose a CSV or XLSX file."))],
+        render_kw={"accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+    )
 
 
 class ConfirmForm(Form):
