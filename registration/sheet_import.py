@@ -14,7 +14,7 @@ from functools import cache
 import marshmallow as ma
 from flask_babel import gettext as _
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager, joinedload
 
 from core.auth.models import Role, User
 from core.errors import DomainError, Forbidden, ValidationFailed
@@ -135,19 +135,24 @@ def import_registrations(event: Event, actor, data: bytes) -> ImportResult:
 
 def _import(event: Event, actor, rows: list[ImportRow], existing: dict[str, Registration]) -> ImportResult:
     result = ImportResult(created=0, updated=0)
-    for row in rows:
-        try:
-            registration = existing.get(row.email)
-            if registration is not None:
-                services.update_registration(registration, row.fields)
-                result.updated += 1
-            else:
-                services.register(event, actor, {**row.fields, "language": row.language}, email=row.email)
-                result.created += 1
-        except DomainError as exc:
-            # A rule only the database or a service knows (a seat, a concurrent registration): nothing is kept.
-            logger.info("Import into event %s stopped at row %s: %s", event.id, row.number, exc.code)
-            raise import_invalid({row.number: _fields_of(exc)}) from exc
+    row = None
+    try:
+        # One savepoint around all rows, rolled back whole if any row fails. On SQLite it also keeps the services'
+        # own savepoints nested: pysqlite opens no transaction before a SAVEPOINT, so releasing an outermost one
+        # would commit each row on its own (and sync the file to disk every time).
+        with db.session.begin_nested():
+            for row in rows:
+                registration = existing.get(row.email)
+                if registration is not None:
+                    services.update_registration(registration, row.fields)
+                    result.updated += 1
+                else:
+                    services.register(event, actor, {**row.fields, "language": row.language}, email=row.email)
+                    result.created += 1
+    except DomainError as exc:
+        # A rule only the database or a service knows (a seat, a concurrent registration): nothing is kept.
+        logger.info("Import into event %s stopped at row %s: %s", event.id, row.number, exc.code)
+        raise import_invalid({row.number: _fields_of(exc)}) from exc
     logger.info("Imported %s new and %s updated registrations into event %s", result.created, result.updated, event.id)
     return result
 
@@ -346,13 +351,13 @@ def _registrations_by_email(event: Event, emails: list[str]) -> dict[str, Regist
     for start in range(0, len(emails), 500):
         chunk = emails[start : start + 500]
         statement = (
-            select(Registration, User.email)
-            .join(User, Registration.user_id == User.id)
+            select(Registration)
+            .join(Registration.user)
             .where(Registration.event_id == event.id, User.email.in_(chunk))
-            .options(joinedload(Registration.event))
+            .options(contains_eager(Registration.user))
         )
-        for registration, email in db.session.execute(statement):
-            found[email] = registration
+        for registration in db.session.scalars(statement):
+            found[registration.user.email] = registration
     return found
 
 
