@@ -71,10 +71,18 @@ def xlsx_bytes(header: list, rows: list[list]) -> bytes:
     return buffer.getvalue()
 
 
+def multipart(data: bytes, filename: str) -> dict:
+    """The keyword arguments of a test-client call that sends `data` as the form's `file`.
+
+    Encoded here in memory: the test client would spool a large body to a temporary file it never closes.
+    """
+    from werkzeug.datastructures import FileStorage
+    from werkzeug.test import encode_multipart
+
+    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), filename=filename)})
+    return {"data": body, "content_type": f"multipart/form-data; boundary={boundary}"}
+
+
 def upload(client, headers, event_id: int, data: bytes, filename: str = "delegates.csv"):
-    return client.post(
-        f"/api/v1/events/{event_id}/registrations/import",
-        data={"file": (io.BytesIO(data), filename)},
-        headers=headers,
-        content_type="multipart/form-data",
-    )
+    url = f"/api/v1/events/{event_id}/registrations/import"
+    return client.post(url, headers=headers, **multipart(data, filename))
