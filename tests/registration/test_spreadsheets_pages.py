@@ -168,4 +168,4 @@ def test_the_page_speaks_vietnamese(client, make_user, sign_in, make_event):
     page = text_of(client.get(page_url(event)))
     assert "Nhập danh sách đại biểu" in page
     response = send(client, event, csv_bytes([delegate(0, email="sai-dia-chi")]))
-    assert "Địa chỉ e-mail này không hợp lệ." in text_of(response)
+    assert "Địa chỉ thư điện tử này không hợp lệ." in text_of(response)
