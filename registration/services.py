@@ -22,7 +22,8 @@ from registration.models import Attendance, Registration, RegistrationStatus, Si
 
 logger = logging.getLogger(__name__)
 
-REGISTRATION_FIELDS = {
+# The registration's own fields, in the order of API.md (the spreadsheet columns follow it).
+REGISTRATION_FIELD_ORDER = (
     "category",
     "attendance",
     "full_name",
@@ -34,7 +35,8 @@ REGISTRATION_FIELDS = {
     "accessibility",
     "consent_data_processing",
     "consent_lead_sharing",
-}
+)
+REGISTRATION_FIELDS = set(REGISTRATION_FIELD_ORDER)
 # States in which a registration holds an in-person seat of the event.
 SEATED = (RegistrationStatus.PENDING, RegistrationStatus.APPROVED)
 

@@ -1,6 +1,6 @@
 """Registration spreadsheets as files: read CSV (as Excel saves it) and XLSX, write both, with the same columns.
 
-Nothing here touches the database: registration.sheet_import checks the rows and imports them through the
+Nothing here reads or writes the database: registration.sheet_import checks the rows and imports them through the
 services, and builds the rows of an export.
 """
 
@@ -20,24 +20,16 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from core.errors import DomainError, ValidationFailed
+from registration.services import REGISTRATION_FIELD_ORDER
 
 logger = logging.getLogger(__name__)
 
-# The columns of an import, in the order of the template and of an export.
+# The columns of an import, in the order of the template and of an export: who, then the registration's fields.
 IMPORT_COLUMNS = (
     "email",
     "full_name",
-    "category",
-    "attendance",
-    "organisation",
-    "job_title",
-    "country",
-    "city",
-    "dietary",
-    "accessibility",
-    "consent_data_processing",
-    "consent_lead_sharing",
-    "language",
+    *(name for name in REGISTRATION_FIELD_ORDER if name != "full_name"),
+    "language",  # of a new account's mails
 )
 # Written by an export and accepted (and ignored) by an import, so that an export re-imports as it is.
 READ_ONLY_COLUMNS = ("status", "waitlist_position", "created_at")

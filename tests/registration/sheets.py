@@ -5,22 +5,9 @@ from __future__ import annotations
 import io
 
 from core.reference import ASEAN_COUNTRIES
+from registration.spreadsheets import IMPORT_COLUMNS
 
-HEADER = [
-    "email",
-    "full_name",
-    "category",
-    "attendance",
-    "organisation",
-    "job_title",
-    "country",
-    "city",
-    "dietary",
-    "accessibility",
-    "consent_data_processing",
-    "consent_lead_sharing",
-    "language",
-]
+HEADER = list(IMPORT_COLUMNS)
 NAMES = ["Nguyễn Tường Văn", "Lê Hoàng Trung", "Dato Lim Jock Hoi", "Trần Thị Hồng Nhung", "Phạm Đức Anh"]
 
 

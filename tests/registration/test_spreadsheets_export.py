@@ -13,6 +13,7 @@ from sqlalchemy import select
 from core.auth.models import User
 from core.extensions import db
 from registration.models import Attendance, Category, Registration
+from registration.services import REGISTRATION_FIELDS
 from registration.spreadsheets import EXPORT_COLUMNS
 from tests.registration.sheets import upload
 
@@ -69,6 +70,9 @@ def test_the_csv_export_keeps_names_intact_for_excel_and_guards_formulas(client,
     assert NAME.encode() in raw
     header = next(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert header == list(EXPORT_COLUMNS)
+    # API.md: `email` and the registration's field names (and `language`); then what an import ignores.
+    assert set(header[:-3]) == {"email", "language"} | REGISTRATION_FIELDS
+    assert (header[:2], header[-3:]) == (["email", "full_name"], ["status", "waitlist_position", "created_at"])
     rows = {row["email"]: row for row in csv_rows(response)}
     assert list(rows) == ["lim@asean.org", "trung@hanoi.gov.vn", "van@moc.gov.vn", "somchai@bangkok.go.th"]
     van = rows["van@moc.gov.vn"]

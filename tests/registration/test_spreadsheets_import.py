@@ -405,3 +405,24 @@ def test_invited_delegates_get_their_mail_in_their_language_and_can_set_a_passwo
         chosen = {"new_password": "Hà Nội 2020 mùa đông", "confirm": "Hà Nội 2020 mùa đông", "csrf_token": token}
         assert client.post(path, data=chosen).status_code == 302
         assert authenticate("van@moc.gov.vn", "Hà Nội 2020 mùa đông").full_name == "Nguyễn Tường Văn"
+
+
+def test_the_openapi_document_describes_the_spreadsheet_calls(client, organiser, make_event):
+    from openapi_schema_validator import OAS30Validator
+    from openapi_spec_validator import validate
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    validate(spec)
+    paths = spec["paths"]
+    body = paths["/api/v1/events/{event_id}/registrations/import"]["post"]["requestBody"]
+    file_schema = body["content"]["multipart/form-data"]["schema"]
+    assert (file_schema["required"], file_schema["properties"]["file"]["format"]) == (["file"], "binary")
+    responses = paths["/api/v1/events/{event_id}/registrations/import"]["post"]["responses"]
+    assert {"200", "413", "422"} <= set(responses)
+    assert "text/csv" in paths["/api/v1/events/{event_id}/registrations.csv"]["get"]["responses"]["200"]["content"]
+    xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert xlsx in paths["/api/v1/events/{event_id}/registrations.xlsx"]["get"]["responses"]["200"]["content"]
+
+    refused = upload(client, organiser, make_event().id, csv_bytes([delegate(0, email="nope")])).get_json()
+    OAS30Validator({"$ref": "#/components/schemas/Error", "components": spec["components"]}).validate(refused)
+    assert refused["error"]["rows"][0]["row"] == 2
