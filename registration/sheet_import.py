@@ -20,7 +20,7 @@ from core.auth.models import Role, User
 from core.errors import DomainError, Forbidden, ValidationFailed
 from core.extensions import db
 from events.models import Event, EventMode
-from registration import services
+from registration import seats, services
 from registration.models import Attendance, Category, Registration
 from registration.search import fold
 from registration.spreadsheets import (
@@ -105,6 +105,9 @@ def import_registrations(event: Event, actor, data: bytes) -> ImportResult:
     """
     check_delegation_rights(actor)
     sheet = read_sheet(data)
+    # Imports into one event run one after the other: the event's row first, as every seat change does (seats.py).
+    # Two files sharing e-mails in another order would otherwise deadlock; and the second sees what the first made.
+    seats.lock(Event, event.id)
     problems: dict[int, dict[str, list[str]]] = {}
     sheet_columns = _check_header(sheet.header, problems)
     rows: list[ImportRow] = []
