@@ -16,6 +16,10 @@ class ErrorDetailSchema(ma.Schema):
     code = ma.fields.String(required=True, metadata={"example": "email_taken"})
     message = ma.fields.String(required=True)
     fields = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw())
+    rows = ma.fields.List(
+        ma.fields.Dict(),
+        metadata={"description": "`import_invalid`: every bad row, as `{row, fields: {name: [messages]}}`."},
+    )
 
 
 class ErrorSchema(ma.Schema):

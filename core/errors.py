@@ -50,11 +50,21 @@ class DomainError(Exception):
 
     status = 409
 
-    def __init__(self, code: str, message: str, *, status: int | None = None, fields: dict | None = None):
+    def __init__(
+        self,
+        code: str,
+        message: str,
+        *,
+        status: int | None = None,
+        fields: dict | None = None,
+        rows: list[dict] | None = None,
+    ):
         super().__init__(message)
         self.code = code
         self.message = str(message)
         self.fields = fields
+        # Validation of many records at once (a spreadsheet import): [{row, fields: {name: [messages]}}].
+        self.rows = rows
         if status is not None:
             self.status = status
 
@@ -85,10 +95,12 @@ def wants_json() -> bool:
     return request.path == API_PREFIX or request.path.startswith(API_PREFIX + "/")
 
 
-def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+def error_body(code: str, message: str, fields: dict | None = None, rows: list[dict] | None = None) -> dict:
     error: dict = {"code": code, "message": message}
     if fields:
         error["fields"] = fields
+    if rows:
+        error["rows"] = rows
     return {"error": error}
 
 
@@ -122,7 +134,7 @@ def _discard_unsaved_changes() -> None:
 def handle_domain_error(exc: DomainError):
     _discard_unsaved_changes()
     if wants_json():
-        return jsonify(error_body(exc.code, exc.message, exc.fields)), exc.status
+        return jsonify(error_body(exc.code, exc.message, exc.fields, exc.rows)), exc.status
     return _render_html(exc.status, exc.message)
 
 

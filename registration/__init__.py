@@ -21,6 +21,8 @@ def init_app(app: Flask) -> None:
         manage_views,
         models,
         privacy,
+        spreadsheet_api,
+        spreadsheet_views,
         views,
     )
     from registration.checkin_demo import load_demo_checkpoints
@@ -29,6 +31,7 @@ def init_app(app: Flask) -> None:
     register_api_blueprint(calendar.blp)
     register_api_blueprint(api.blp)
     register_api_blueprint(checkin_api.blp)
+    register_api_blueprint(spreadsheet_api.blp)
     add_join_link_check(app, calendar.has_approved_registration)
     calendar.subscribe_to_session_changes(app)
     add_personal_data(app, "registrations", privacy.collect_registrations)

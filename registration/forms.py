@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
 
@@ -96,6 +97,14 @@ class RegistrationFilterForm(Form):
         _l("Category"), choices=[("", _l("Any category"))] + [(c.value, label) for c, label in CATEGORY_LABELS.items()]
     )
     country = SelectField(_l("Country"), choices=lambda: [("", _l("Any country")), *country_choices()])
+
+
+class ImportForm(Form):
+    file = FileField(
+        _l("Spreadsheet (CSV or XLSX)"),
+        validators=[FileRequired(_l("Choose a CSV or XLSX file."))],
+        render_kw={"accept": ".csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+    )
 
 
 class ConfirmForm(Form):

@@ -75,11 +75,22 @@ class RegistrationPatchSchema(RegistrationSchema):
     consent_lead_sharing = ma.fields.Boolean()
 
 
-class RegistrationListArgsSchema(PageArgsSchema):
+class RegistrationFilterSchema(ma.Schema):
+    """The filters of the registration list, shared by its exports."""
+
     status = ma.fields.Enum(RegistrationStatus, by_value=True)
     category = ma.fields.Enum(Category, by_value=True)
     country = ma.fields.String(validate=COUNTRY)
     q = ma.fields.String(validate=ma.validate.Length(max=200))
+
+
+class RegistrationListArgsSchema(PageArgsSchema, RegistrationFilterSchema):
+    pass
+
+
+class ImportResultSchema(ma.Schema):
+    created = ma.fields.Integer(required=True, metadata={"description": "Registrations created, with new accounts."})
+    updated = ma.fields.Integer(required=True, metadata={"description": "Registrations updated, matched by e-mail."})
 
 
 class DecisionSchema(ma.Schema):

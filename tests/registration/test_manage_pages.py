@@ -51,6 +51,12 @@ def test_the_list_searches_without_diacritics_and_filters(client, organiser, peo
     assert _names(client.get(url + "?status=approved").get_data(as_text=True)) == ["Lê Hoàng Trung"]
     assert _names(client.get(url + "?category=partner").get_data(as_text=True)) == ["Tan Wei Ming"]
     assert _names(client.get(url + "?country=SG").get_data(as_text=True)) == ["Tan Wei Ming"]
+    filtered = client.get(url + "?country=SG").get_data(as_text=True)
+    export = re.search(r'href="([^"]*registrations\.csv[^"]*)"', filtered).group(1).replace("&amp;", "&")
+    exported = client.get(export).get_data(as_text=True)
+    assert "Tan Wei Ming" in exported
+    assert "Nguyễn" not in exported  # the export follows the list's filters
+    assert f'href="/events/{event.id}/registrations/import"' in filtered
     page = client.get(url + "?status=nonsense&q=")
     assert page.status_code == 200  # an unknown filter value is ignored, not a 500
     assert len(_names(page.get_data(as_text=True))) == 3
