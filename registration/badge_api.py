@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshmallow as ma
 from flask import Response
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -52,7 +53,7 @@ def bulk_badges_pdf(event, args: dict) -> Response:
 
 
 @blp.route("/registrations/<int:registration_id>/badge.pdf", methods=["GET"])
-@blp.arguments(BadgeLayoutArgsSchema, location="query")
+@blp.arguments(BadgeLayoutArgsSchema, location="query", unknown=ma.RAISE)
 @blp.response(200, PDF, content_type="application/pdf", description="The badge, ready to print.")
 @blp.alt_response(403, description="A focal point: the badge is the delegate's and the organisers' only")
 @blp.alt_response(404, description="No such registration, or not the caller's")
@@ -80,7 +81,7 @@ def reissue_badge(registration_id):
 
 
 @blp.route("/events/<int:event_id>/badges.pdf", methods=["GET"])
-@blp.arguments(BulkBadgeArgsSchema, location="query")
+@blp.arguments(BulkBadgeArgsSchema, location="query", unknown=ma.RAISE)
 @blp.response(
     200,
     PDF,

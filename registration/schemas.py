@@ -115,8 +115,7 @@ class SignupRequestSchema(ma.Schema):
 
 
 class BadgeLayoutArgsSchema(ma.Schema):
-    class Meta:
-        unknown = ma.RAISE  # a misspelt parameter is an error, not silently ignored
+    """Read with unknown=RAISE: a misspelt filter is an error, not a silent "print everyone"."""
 
     layout = ma.fields.Enum(
         Layout,
