@@ -73,9 +73,10 @@ class BadgePrintForm(Form):
     category = SelectField(
         _l("Category"),
         choices=[("", _l("Every category")), *((c.value, label) for c, label in CATEGORY_LABELS.items())],
+        default="",
     )
     # Filled with the countries that have badges when the page is built.
-    country = SelectField(_l("Country"), choices=[("", _l("Every country"))], validate_choice=False)
+    country = SelectField(_l("Country"), choices=[("", _l("Every country"))], default="", validate_choice=False)
     organisation = StringField(
         _l("Delegation (organisation)"), validators=[Optional(), Length(max=200)], render_kw={"list": "organisations"}
     )
