@@ -15,6 +15,7 @@ from __future__ import annotations
 import enum
 import io
 import math
+import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from babel import Locale
 from babel.dates import format_interval
 from flask_babel import force_locale
 from qrcode.constants import ERROR_CORRECT_M
+from reportlab.lib.colors import Color, HexColor
 from reportlab.lib.pagesizes import A4, A6
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -189,18 +191,16 @@ def _qr_version(length: int) -> int:
     return qr.version
 
 
+_DARK_RUN = re.compile(rb"\x01+")
+
+
 def _qr_path(modules: Sequence[Sequence[bool]]) -> str:
     """PDF path operators: one `re` for each run of dark modules in a row, in module units, row 0 on top."""
-    operators = []
-    for row_index, row in enumerate(modules):
-        start = None
-        for column, dark in enumerate([*row, False]):
-            if dark and start is None:
-                start = column
-            elif not dark and start is not None:
-                operators.append(f"{start} {row_index} {column - start} 1 re")
-                start = None
-    return " ".join(operators)
+    return " ".join(
+        f"{run.start()} {row_index} {run.end() - run.start()} 1 re"
+        for row_index, row in enumerate(modules)
+        for run in _DARK_RUN.finditer(bytes(row))
+    )
 
 
 def _draw_qr(canvas: Canvas, code: str, left: float, top: float, size: float) -> None:
@@ -323,7 +323,7 @@ def _draw_badge(canvas: Canvas, event: EventFace, face: BadgeFace, left: float, 
     canvas.setFillColorRGB(*GREY)
     _draw_lines(canvas, event.dates, REGULAR, centre_x=centre, top=y, width=inner, height=4.5 * mm, max_size=9)
 
-    canvas.setFillColor(face.style.colour)
+    canvas.setFillColor(_colour(face.style.colour))
     canvas.rect(left + MARGIN, top - 23 * mm, inner, 1.2 * mm, stroke=0, fill=1)
 
     # The name, centred in its box whether it takes one line or two.
@@ -361,13 +361,13 @@ def _draw_badge(canvas: Canvas, event: EventFace, face: BadgeFace, left: float, 
 def _draw_band(canvas: Canvas, face: BadgeFace, left: float, bottom: float, width: float, height: float) -> None:
     """The category: its colour, its symbol on both sides, its label in English and Vietnamese."""
     style = face.style
-    canvas.setFillColor(style.colour)
-    canvas.setStrokeColor("#000000")
+    canvas.setFillColor(_colour(style.colour))
+    canvas.setStrokeColorRGB(0, 0, 0)
     canvas.setLineWidth(0.6)
     # An outline, so a band as pale as the paper (yellow on a poor printer) still shows its edge.
     canvas.roundRect(left, bottom, width, height, 2 * mm, stroke=1, fill=1)
-    canvas.setFillColor(style.ink)
-    canvas.setStrokeColor(style.ink)
+    canvas.setFillColor(_colour(style.ink))
+    canvas.setStrokeColor(_colour(style.ink))
     radius = 3.6 * mm
     for cx in (left + 8 * mm, left + width - 8 * mm):
         _draw_symbol(canvas, style.symbol, cx, bottom + height / 2, radius)
@@ -379,6 +379,11 @@ def _draw_band(canvas: Canvas, face: BadgeFace, left: float, bottom: float, widt
     size, _lines = fit_text(face.category_vi, REGULAR, width=text_width, height=7 * mm, max_size=12)
     canvas.setFont(REGULAR, size)
     canvas.drawCentredString(centre, bottom + height / 2 - 1 * mm - size, face.category_vi)
+
+
+@cache
+def _colour(hex_colour: str) -> Color:
+    return HexColor(hex_colour)
 
 
 # Documents --------------------------------------------------------------------------------------------------------
