@@ -111,5 +111,4 @@ def _badge_desk(event: Event, form: BadgePrintForm):
         found=found,
         search_limit=SEARCH_LIMIT,
         has_badge=badge_services.has_badge,
-        reissue_form=ReissueBadgeForm(formdata=None),
     )
