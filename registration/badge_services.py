@@ -101,7 +101,8 @@ def delegations(event: Event, status: RegistrationStatus = RegistrationStatus.AP
 
 
 def reissue_badge(registration: Registration, actor) -> str:
-    """Give the registration a new badge code; every earlier code is revoked (check-in answers `revoked`).
+    """Give the registration a new badge code; every earlier code is revoked (check-in answers `revoked`), and the
+    delegate is told by mail.
 
     One conditional UPDATE raises the version in the database, so concurrent reissues each get their own version
     and none is lost. Raises DomainError `badge_version_exhausted` after 65,535 reissues.
@@ -116,5 +117,8 @@ def reissue_badge(registration: Registration, actor) -> str:
     if new_version is None:
         raise DomainError("badge_version_exhausted", _("This badge cannot be reissued again."))
     set_committed_value(registration, "badge_version", new_version)
+    if has_badge(registration):
+        # The delegate may hold the old badge, printed from My summit: it no longer opens the doors.
+        services.tell_registrant(registration, "badge_reissued")
     logger.info("Badge of registration %s reissued as version %s by user %s", registration.id, new_version, actor.id)
     return registration.badge_code

@@ -209,3 +209,25 @@ def test_the_approval_mail_links_the_badge(
     assert f'href="{badge_link}"' in message.get_body(("html",)).get_content()
     (online_message,) = smtp_server.to("dewi@jakarta.go.id")
     assert badge_link not in online_message.get_body(("plain",)).get_content()
+
+
+@pytest.mark.parametrize(("language", "sentence"), [("en", "reissued your badge"), ("vi", "cấp lại thẻ đại biểu")])
+def test_a_reissue_tells_the_delegate_by_mail(
+    mail_client, mail_app, smtp_server, make_user, token_for, make_event, make_registration, language, sentence
+):
+    event = make_event(name="Hội nghị ASCN 2020")
+    organiser = token_for(make_user("secretariat@moc.gov.vn", roles=["organiser"]))
+    van = make_registration(event, make_user("van@danang.gov.vn", full_name="Nguyễn Tường Văn", language=language))
+    online = make_registration(event, make_user("dewi@jakarta.go.id"), attendance="online")
+    for registration in (van, online):
+        response = mail_client.post(f"/api/v1/registrations/{registration.id}/badge/reissue", headers=organiser)
+        assert response.status_code == 200
+    assert mail_app.test_cli_runner().invoke(args=["mail", "send"]).exit_code == 0
+
+    (message,) = smtp_server.to("van@danang.gov.vn")
+    assert "Hội nghị ASCN 2020" in message["Subject"]
+    plain = message.get_body(("plain",)).get_content()
+    assert "Nguyễn Tường Văn" in plain
+    assert sentence in plain
+    assert f"http://summit.test/events/{event.slug}/my/badge.pdf" in plain
+    assert smtp_server.to("dewi@jakarta.go.id") == []  # online: no badge to replace
