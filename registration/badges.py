@@ -224,19 +224,20 @@ def fit_text(
     if not text:
         return max_size, []
     leading = 1.2
-    one_line_width = pdfmetrics.stringWidth(text, font, 1) or 1
-    best_size = min(max_size, width / one_line_width, height / leading)
-    best_lines = [text]
+    one_line_size = min(max_size, width / (pdfmetrics.stringWidth(text, font, 1) or 1), height / leading)
+    two_line_size, two_lines = 0.0, []
     words = text.split(" ")
-    if max_lines >= 2 and len(words) > 1:
+    if max_lines >= 2:
         for split in range(1, len(words)):
             first, second = " ".join(words[:split]), " ".join(words[split:])
             widest = max(pdfmetrics.stringWidth(first, font, 1), pdfmetrics.stringWidth(second, font, 1))
             size = min(max_size, width / widest, height / (2 * leading))
-            # Two lines only when they are clearly larger: a name reads best on one.
-            if size > best_size * 1.15:
-                best_size, best_lines = size, [first, second]
-    return best_size, best_lines
+            if size > two_line_size:
+                two_line_size, two_lines = size, [first, second]
+    # Two lines only when they are clearly larger: a name reads best on one.
+    if two_line_size > one_line_size * 1.15:
+        return two_line_size, two_lines
+    return one_line_size, [text]
 
 
 def _draw_lines(canvas: Canvas, text: str, font: str, *, centre_x: float, top: float, **box) -> float:

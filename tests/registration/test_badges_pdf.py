@@ -130,6 +130,27 @@ def test_a_long_name_goes_on_two_large_lines_within_the_badge(event, make_user, 
 
 
 @pytest.mark.parametrize(
+    "name", [LONG_NAME, "Pengiran Anak Puteri Hajah Rashidah Sa'adatul Bolkiah", "Trần Thị Đoan Trang Nguyễn Hoàng"]
+)
+def test_two_lines_split_where_the_longer_line_is_shortest(app, name):
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from registration.badges import BOLD, fit_text, register_fonts
+
+    register_fonts()
+    size, lines = fit_text(name, BOLD, width=93 * 72 / 25.4, height=22 * 72 / 25.4, max_size=26, max_lines=2)
+    assert len(lines) == 2
+    assert " ".join(lines) == name
+    words = name.split(" ")
+    narrowest = min(
+        max(stringWidth(" ".join(words[:split]), BOLD, 1), stringWidth(" ".join(words[split:]), BOLD, 1))
+        for split in range(1, len(words))
+    )
+    assert max(stringWidth(line, BOLD, 1) for line in lines) == pytest.approx(narrowest)
+    assert max(stringWidth(line, BOLD, size) for line in lines) <= 93 * 72 / 25.4 + 0.01
+
+
+@pytest.mark.parametrize(
     "name",
     [
         "Maria Clara de los Santos y Villanueva-Rodriguez de la Cruz Fernández Gonçalves Nguyễn Thị Minh Khai",
