@@ -13,6 +13,8 @@ def init_app(app: Flask) -> None:
     from events.signals import add_join_link_check
     from registration import (  # noqa: F401  (models: the tables must be known to the metadata; views: routes on bp)
         api,
+        badge_api,
+        badge_views,
         calendar,
         checkin_api,
         checkin_models,
@@ -32,6 +34,7 @@ def init_app(app: Flask) -> None:
     register_api_blueprint(api.blp)
     register_api_blueprint(checkin_api.blp)
     register_api_blueprint(spreadsheet_api.blp)
+    register_api_blueprint(badge_api.blp)
     add_join_link_check(app, calendar.has_approved_registration)
     calendar.subscribe_to_session_changes(app)
     add_personal_data(app, "registrations", privacy.collect_registrations)

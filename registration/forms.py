@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional
+from wtforms import BooleanField, EmailField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, Regexp, ValidationError
 
 from core.auth.models import LANGUAGES
 from core.forms import Form
 from core.reference import ASCN_CITIES
 from events.forms import country_choices
-from registration.models import CATEGORY_LABELS, REGISTRATION_STATUS_LABELS, Attendance, Category
+from registration.badges import Layout
+from registration.models import CATEGORY_LABELS, REGISTRATION_STATUS_LABELS, Attendance, Category, RegistrationStatus
 from registration.services import REGISTRATION_FIELDS
 
 
@@ -112,3 +113,60 @@ class ConfirmForm(Form):
 
 
 ALL_ASCN_CITIES = sorted(city for cities in ASCN_CITIES.values() for city in cities)
+
+
+class BadgePrintForm(Form):
+    """The organisers' choice of badges to print: sent by GET (a download changes nothing), so no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    layout = SelectField(
+        _l("Paper"),
+        choices=[
+            (Layout.A4_FOUR_UP.value, _l("A4, four badges a sheet, with cut marks")),
+            (Layout.A6.value, _l("A6, one badge a sheet")),
+        ],
+        default=Layout.A4_FOUR_UP.value,
+    )
+    category = SelectField(
+        _l("Category"),
+        choices=[("", _l("Every category")), *((c.value, label) for c, label in CATEGORY_LABELS.items())],
+        default="",
+    )
+    # Filled with the countries that have badges when the page is built.
+    country = SelectField(_l("Country"), choices=[("", _l("Every country"))], default="", validate_choice=False)
+    organisation = StringField(
+        _l("Delegation (organisation)"), validators=[Optional(), Length(max=200)], render_kw={"list": "organisations"}
+    )
+    status = SelectField(
+        _l("Registrations"),
+        choices=[
+            (RegistrationStatus.APPROVED.value, _l("Approved")),
+            (RegistrationStatus.PENDING.value, _l("Pending (printed ahead of the decision)")),
+        ],
+        default=RegistrationStatus.APPROVED.value,
+    )
+    registration_id = HiddenField(validators=[Optional(), Regexp(r"^[0-9]{1,9}$")])
+
+    def validate_country(self, field) -> None:
+        if field.data and (len(field.data) != 2 or not field.data.isalpha()):
+            raise ValidationError(_l("Use a two-letter ISO country code."))
+
+    def filters(self) -> dict:
+        """The choice in the shape of the API's BulkBadgeArgsSchema."""
+        return {
+            "layout": Layout(self.layout.data),
+            "status": RegistrationStatus(self.status.data),
+            "category": Category(self.category.data) if self.category.data else None,
+            "country": self.country.data or None,
+            "organisation": (self.organisation.data or "").strip() or None,
+            "registration_id": int(self.registration_id.data) if self.registration_id.data else None,
+        }
+
+
+class ReissueBadgeForm(Form):
+    """The POST button that gives one registration a new badge code."""
+
+    registration_id = IntegerField(validators=[DataRequired()])
+    q = HiddenField()

@@ -9,6 +9,8 @@ from flask_login import current_user
 from core.api import PageArgsSchema
 from core.auth.models import Role
 from events.schemas import ZonedDateTime
+from registration.badge_services import PRINTABLE_STATUSES, has_badge
+from registration.badges import Layout
 from registration.models import Attendance, Category, RegistrationStatus, SignupStatus
 
 COUNTRY = ma.validate.Regexp(r"^[A-Za-z]{2}$", error="Use a two-letter ISO country code.")
@@ -42,11 +44,23 @@ class RegistrationSchema(ma.Schema):
     badge_code = ma.fields.String(
         dump_only=True, allow_none=True, metadata={"description": "The QR code's content; owner and organisers only."}
     )
+    badge_url = ma.fields.Method(
+        "dump_badge_url",
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The badge PDF, once approved, for in-person attendance; owner and organisers only."},
+    )
 
     def dump_agenda_feed_url(self, registration) -> str | None:
         if not registration.is_approved:
             return None
         path = url_for("registration.agenda_feed", feed_token=registration.feed_token)
+        return current_app.config["BASE_URL"] + path
+
+    def dump_badge_url(self, registration) -> str | None:
+        if not has_badge(registration):
+            return None
+        path = url_for("badge_api.registration_badge", registration_id=registration.id)
         return current_app.config["BASE_URL"] + path
 
     @ma.post_dump(pass_original=True)
@@ -57,6 +71,7 @@ class RegistrationSchema(ma.Schema):
             data["agenda_feed_url"] = None
         if not (is_owner or (current_user.is_authenticated and current_user.has_role(Role.ORGANISER))):
             data["badge_code"] = None
+            data["badge_url"] = None
         return data
 
 
@@ -108,3 +123,37 @@ class SignupSchema(ma.Schema):
 
 class SignupRequestSchema(ma.Schema):
     registration_id = ma.fields.Integer(metadata={"description": "Optional for the registration's owner."})
+
+
+class BadgeLayoutArgsSchema(ma.Schema):
+    """Read with unknown=RAISE: a misspelt filter is an error, not a silent "print everyone"."""
+
+    layout = ma.fields.Enum(
+        Layout,
+        by_value=True,
+        load_default=Layout.A6,
+        metadata={"description": "`a6`: one badge a page; `a4-4up`: four A6 badges on A4, with cut marks."},
+    )
+
+
+class BulkBadgeArgsSchema(BadgeLayoutArgsSchema):
+    category = ma.fields.Enum(Category, by_value=True)
+    country = ma.fields.String(validate=COUNTRY)
+    organisation = ma.fields.String(
+        validate=ma.validate.Length(min=1, max=200),
+        metadata={"description": "A delegation: the whole organisation name, case and accents ignored."},
+    )
+    status = ma.fields.Enum(
+        RegistrationStatus,
+        by_value=True,
+        load_default=RegistrationStatus.APPROVED,
+        validate=ma.validate.OneOf(
+            PRINTABLE_STATUSES, error="Badges are printed for approved or pending registrations."
+        ),
+    )
+
+
+class BadgeCodeSchema(ma.Schema):
+    registration_id = ma.fields.Integer(required=True)
+    badge_code = ma.fields.String(required=True, metadata={"description": "The new code; earlier ones are revoked."})
+    badge_version = ma.fields.Integer(required=True)

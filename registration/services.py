@@ -525,3 +525,7 @@ def _tell(registration: Registration, template: str, **context) -> None:
         base_url=current_app.config["BASE_URL"],
         **context,
     )
+
+
+# The same, for the domain's other modules (badge reissue).
+tell_registrant = _tell

@@ -11,6 +11,7 @@ from core.errors import DomainError, attach_to_form
 from core.extensions import db
 from events.services import get_event_by_slug, get_session
 from registration import bp, services
+from registration.badge_services import has_badge
 from registration.calendar import agenda_feed_url
 from registration.forms import ALL_ASCN_CITIES, ConfirmForm, RegistrationForm
 from registration.models import RegistrationStatus, SignupStatus
@@ -49,6 +50,9 @@ def my_summit(slug: str):
         agenda_url=feed,
         webcal_url=feed.replace("https://", "webcal://").replace("http://", "webcal://") if feed else None,
         confirm=ConfirmForm(),
+        badge_url=url_for("registration.my_badge", slug=event.slug)
+        if registration is not None and has_badge(registration)
+        else None,
         ended=registration is not None
         and registration.status in (RegistrationStatus.CANCELLED, RegistrationStatus.REJECTED),
     )

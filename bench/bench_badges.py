@@ -1,0 +1,94 @@
+"""Badge PDFs: 1,000 badges, A6 and A4 four-up, against encoding the same 1,000 QR codes alone.
+
+The target (issue 5): 1,000 badges in under 10 s on the project's 2-core machine. The baseline, measured in the
+same run, is what no badge can go below: qrcode building the matrices of the same codes. The rest of a badge
+(text, fonts, band, the PDF itself) is the ratio's excess over 1.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from datetime import date
+
+BADGES = 1_000
+TARGET_SECONDS = 10.0
+
+NAMES = [
+    ("Nguyễn Tường Văn", "Bộ Xây dựng", "VN", "government"),
+    ("Siti Nurhaliza binti Haji Ahmad", "Dewan Bandaraya Kuala Lumpur", "MY", "city"),
+    ("Dato Lim Jock Hoi", "ASEAN Secretariat", "ID", "asean_secretariat"),
+    ("Yamada Tarō", "Japan Association for Smart Cities in ASEAN (JASCA)", "JP", "partner"),
+    ("Somchai Wongsakul", "Bangkok Metropolitan Administration", "TH", "exhibitor"),
+    ("Maria Clara Santos", "Philippine Daily Inquirer", "PH", "press"),
+    ("Aung Kyaw Moe", "Yangon City Development Committee", "MM", "observer"),
+    ("Trần Thị Đoan Trang", "Cục Phát triển đô thị", "VN", "organiser"),
+]
+
+
+def _people(event):
+    from registration.models import Attendance, Category, Registration, RegistrationStatus
+
+    people = []
+    for number in range(1, BADGES + 1):
+        name, organisation, country, category = NAMES[number % len(NAMES)]
+        people.append(
+            Registration(
+                id=number,
+                event_id=event.id,
+                event=event,
+                full_name=f"{name} {number}",
+                organisation=organisation,
+                country=country,
+                category=Category(category),
+                attendance=Attendance.IN_PERSON,
+                status=RegistrationStatus.APPROVED,
+                badge_version=1,
+            )
+        )
+    return people
+
+
+def _timed(work):
+    """(wall seconds, CPU seconds of this process, result) of work()."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = work()
+    return time.perf_counter() - wall, time.process_time() - cpu, result
+
+
+def run(report) -> None:
+    from core import create_app
+    from events.models import Event
+    from registration.badges import Layout, qr_modules, render_badges
+
+    with tempfile.TemporaryDirectory() as instance:
+        app = create_app({"SQLALCHEMY_DATABASE_URI": "sqlite://", "INSTANCE_DIR": instance, "TESTING": True})
+        with app.app_context():
+            event = Event(id=1, name="The 3rd ASEAN Smart Cities Network Annual Meeting", slug="ascn-2020")
+            event.starts_on, event.ends_on = date(2020, 12, 2), date(2020, 12, 4)
+            people = _people(event)
+            codes = [person.badge_code for person in people]
+            render_badges(event, people[:1])  # fonts loaded once per process, as in a running server
+
+            qr_wall, qr_cpu, _matrices = _timed(lambda: [qr_modules(code) for code in codes])
+            report.add("QR encoding alone, 1,000 codes", qr_wall, "s")
+            report.add("QR encoding alone, 1,000 codes (CPU)", qr_cpu, "s")
+
+            for layout, label in ((Layout.A4_FOUR_UP, "A4 four-up"), (Layout.A6, "A6")):
+                wall, cpu, pdf = _timed(lambda layout=layout: render_badges(event, people, layout))
+                report.add(
+                    f"{label}: 1,000 badges",
+                    wall,
+                    "s",
+                    baseline=qr_wall,
+                    baseline_name="QR encoding alone",
+                    target="1,000 badges < 10 s",
+                    met=wall < TARGET_SECONDS,
+                )
+                # CPU time of this process: what the badges cost whatever else the machine's 2 cores are doing.
+                report.add(f"{label}: 1,000 badges (CPU)", cpu, "s", baseline=qr_cpu, baseline_name="QR encoding alone")
+                report.add(f"{label}: per badge", wall / BADGES * 1000, "ms")
+                report.add(f"{label}: PDF size", len(pdf) / 1_000_000, "MB")
+            # Other work on the machine slows the wall-clock figures: the load says how busy it was.
+            report.add("load average (1 min) after the run", os.getloadavg()[0], "")
