@@ -79,6 +79,8 @@ def load_config(instance_dir: Path | None = None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool(env("SESSION_COOKIE_SECURE")),
         "PASSWORD_RESET_MAX_AGE": int(env("PASSWORD_RESET_MAX_AGE") or 3600),
+        # Seconds the set-password link of an account made for someone else (a focal point's delegate) stays valid.
+        "INVITATION_MAX_AGE": int(env("INVITATION_MAX_AGE") or 14 * 24 * 3600),
         # Number of proxies in front of the app whose X-Forwarded-* headers are trusted.
         "PROXY_FIX_HOPS": int(env("PROXY_FIX_HOPS") or 0),
         # `make bench` only: adds /api/v1/bench/baseline, the reference the check-in figures are measured against.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import Select, select, update
 from sqlalchemy.exc import IntegrityError
@@ -156,7 +156,9 @@ def _person_for(email: str, data: dict, actor) -> tuple[User, bool]:
         to_name=person.full_name,
         language=person.language,
         inviter=actor.full_name,
-        set_password_url=url_for("auth.reset_password", token=make_reset_token(person), _external=True),
+        # The link is built in the mail's own context, on BASE_URL: an import may run from the command line.
+        set_password_token=make_reset_token(person, invitation=True),
+        valid_days=current_app.config["INVITATION_MAX_AGE"] // 86400,
     )
     return person, True
 

@@ -8,7 +8,7 @@ from zoneinfo import available_timezones
 
 from flask import current_app
 from flask_babel import gettext as _
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -188,9 +188,13 @@ def _reset_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
 
 
-def make_reset_token(user: User) -> str:
+def make_reset_token(user: User, *, invitation: bool = False) -> str:
+    """A signed link token to set a password; an invitation's (a new account made for someone) lives longer."""
     # The security stamp makes the link single-use: it changes when the password does.
-    return _reset_serializer().dumps({"user": user.id, "stamp": user.security_stamp})
+    data = {"user": user.id, "stamp": user.security_stamp}
+    if invitation:
+        data["purpose"] = "invitation"
+    return _reset_serializer().dumps(data)
 
 
 def request_password_reset(email: str, reset_url_for) -> None:
@@ -211,12 +215,16 @@ def request_password_reset(email: str, reset_url_for) -> None:
 def user_for_reset_token(token: str) -> User:
     """Raises DomainError `invalid_reset_link` when the link is forged, expired or already used."""
     try:
-        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
-    except SignatureExpired as exc:
-        raise DomainError("invalid_reset_link", _("This link has expired. Ask for a new one."), status=400) from exc
+        data, signed_at = _reset_serializer().loads(token, return_timestamp=True)
     except BadSignature as exc:
         raise DomainError("invalid_reset_link", _("This link is not valid. Ask for a new one."), status=400) from exc
-    user = db.session.get(User, data.get("user")) if isinstance(data, dict) else None
+    if not isinstance(data, dict):
+        raise DomainError("invalid_reset_link", _("This link is not valid. Ask for a new one."), status=400)
+    invitation = data.get("purpose") == "invitation"
+    max_age = current_app.config["INVITATION_MAX_AGE" if invitation else "PASSWORD_RESET_MAX_AGE"]
+    if (utcnow() - signed_at).total_seconds() > max_age:
+        raise DomainError("invalid_reset_link", _("This link has expired. Ask for a new one."), status=400)
+    user = db.session.get(User, data.get("user"))
     if user is None or user.security_stamp != data.get("stamp"):
         raise DomainError("invalid_reset_link", _("This link has already been used. Ask for a new one."), status=400)
     return user

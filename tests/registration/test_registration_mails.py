@@ -142,3 +142,19 @@ def test_a_delegate_registered_by_their_focal_point_is_invited_to_choose_a_passw
     assert "Lê Hoàng Trung" in text_of(invitation)
     page = client.get(link.removeprefix("http://summit.test"))
     assert page.status_code == 200  # the link opens the page where the delegate chooses a password
+
+
+def test_an_invitation_link_outlives_a_password_reset_link(client, make_user, monkeypatch):
+    import time
+
+    from core.auth.services import make_reset_token
+
+    person = make_user("thuy@danang.gov.vn")
+    two_days_ago = time.time() - 2 * 24 * 3600
+    with monkeypatch.context() as patch:
+        patch.setattr(time, "time", lambda: two_days_ago)
+        invitation = make_reset_token(person, invitation=True)
+        reset = make_reset_token(person)
+    assert client.get(f"/reset-password/{invitation}").status_code == 200
+    expired = client.get(f"/reset-password/{reset}", follow_redirects=True)
+    assert "This link has expired." in expired.get_data(as_text=True)
