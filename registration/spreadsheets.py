@@ -153,11 +153,14 @@ def _delimiter(text: str) -> str:
 
     Chosen by the header row: the separator that splits it into the most known column names.
     """
-    first_line = text.split("\n", 1)[0]
+    first_line = next(iter(text.splitlines()), "")  # \n, \r\n, or a lone \r as old Mac files end lines
     known = set(EXPORT_COLUMNS)
 
     def score(delimiter: str) -> tuple[int, int]:
-        cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        try:
+            cells = next(csv.reader([first_line], delimiter=delimiter), [])
+        except csv.Error:  # found by hypothesis: a stray quote or line break; the reader proper reports it
+            return (0, 0)
         return sum(column_key(cell) in known for cell in cells), len(cells)
 
     return max((",", ";", "\t"), key=score)
