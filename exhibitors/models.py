@@ -263,6 +263,15 @@ class Booth(db.Model):
     def __repr__(self) -> str:
         return f"<Booth {self.id} {self.code} {self.hall!r} {self.status}>"
 
+    @property
+    def area_text(self) -> str:
+        """The area without needless zeros: 9, 12.5."""
+        return f"{Decimal(self.area_sqm).normalize():f}"
+
+    @property
+    def size_text(self) -> str:
+        return f"{Decimal(self.width).normalize():f} × {Decimal(self.depth).normalize():f}"
+
 
 class Booking(db.Model):
     __tablename__ = "bookings"
@@ -300,6 +309,10 @@ class Booking(db.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_BOOKING_STATES
+
+    @property
+    def event(self) -> Event:
+        return self.booth.event
 
 
 class ExhibitorStaff(db.Model):
@@ -339,3 +352,7 @@ class Lead(db.Model):
 
     def __repr__(self) -> str:
         return f"<Lead {self.id} exhibitor={self.exhibitor_id} registration={self.registration_id}>"
+
+    @property
+    def event(self) -> Event:
+        return self.exhibitor.event

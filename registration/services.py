@@ -156,6 +156,33 @@ def _person_for(email: str, data: dict, actor) -> User:
     return person
 
 
+def register_approved(event: Event, actor, data: dict, *, email: str) -> Registration:
+    """Register the person with `email` as approved at once, outside the registration window and moderation.
+
+    For people whom another approved party vouches for (an exhibitor's booth staff, within its badge quota). The
+    account is created with a set-password invitation where missing. An in-person registration takes a seat like
+    any other, so the event's capacity holds. Raises DomainError `already_registered`, `event_full`; ValidationFailed.
+    """
+    person = _person_for(email, data, actor)
+    fields = {key: value for key, value in data.items() if key in REGISTRATION_FIELDS}
+    fields["full_name"] = (fields.get("full_name") or person.full_name).strip()
+    registration = Registration(event=event, user=person, **fields)
+    _check_fields(event, registration)
+    if registration_of(person, event) is not None:
+        raise DomainError("already_registered", _("This person is already registered for this event."))
+    if _takes_seat(registration) and not seats.take_seat(Event, event.id):
+        raise DomainError("event_full", _("The event is full: no in-person seat is left."))
+    registration.status = RegistrationStatus.APPROVED
+    try:
+        with db.session.begin_nested():
+            db.session.add(registration)
+    except IntegrityError as exc:
+        raise DomainError("already_registered", _("This person is already registered for this event.")) from exc
+    seats.refresh(event)
+    _tell(registration, "registration_approved")
+    return registration
+
+
 def _check_fields(event: Event, registration: Registration) -> None:
     if not registration.full_name:
         raise invalid("full_name", _("Give the delegate's full name."))
