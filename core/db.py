@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints let Alembic alter them on every backend (SQLite batch mode needs the names).
@@ -43,3 +45,19 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# pysqlite opens transactions by itself, only before a data change: a SAVEPOINT sent while none is open becomes the
+# outermost transaction, and its RELEASE commits everything, so `begin_nested()` kept rows that the request's later
+# rollback should have undone. SQLAlchemy's documented remedy: the driver stays out, and BEGIN starts every
+# transaction (https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl).
+@event.listens_for(Engine, "connect")
+def _sqlite_without_driver_transactions(dbapi_connection, connection_record) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.isolation_level = None
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")

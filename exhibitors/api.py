@@ -17,6 +17,7 @@ from events.services import get_event
 from exhibitors import booking as bookings
 from exhibitors import leads, services
 from exhibitors.booth_import import ImportInvalid, import_booths
+from exhibitors.forms import read_upload
 from exhibitors.schemas import (
     BookingSchema,
     BoothListArgsSchema,
@@ -99,7 +100,7 @@ def import_booths_csv(event_id):
     """Booths from a CSV file (multipart `file`, or the body as text/csv): created, or updated by code. All or none."""
     event = get_event(event_id, include_drafts=True)
     upload = request.files.get("file")
-    data = upload.read() if upload is not None else request.get_data()
+    data = read_upload(upload) if upload is not None else request.get_data()
     if not data:
         raise ValidationFailed("validation_failed", _("Send a CSV file."), fields={"file": [_("Send a CSV file.")]})
     counts = import_booths(event, data)
@@ -255,7 +256,7 @@ def put_logo(exhibitor_id):
     """Upload the logo (multipart `file`, or the image as the body); its type is told by its content."""
     exhibitor = _managed_exhibitor(exhibitor_id)
     upload = request.files.get("file")
-    services.set_logo(exhibitor, upload.read() if upload is not None else request.get_data())
+    services.set_logo(exhibitor, read_upload(upload) if upload is not None else request.get_data())
     db.session.commit()
     return exhibitor
 

@@ -27,6 +27,16 @@ def _strip(value):
     return value.strip() if isinstance(value, str) else value
 
 
+def read_upload(upload) -> bytes:
+    """The bytes of an uploaded file, or b"" when none was chosen; the file is closed (large ones are on disk)."""
+    if upload is None or not getattr(upload, "filename", None) and not getattr(upload, "stream", None):
+        return b""
+    try:
+        return upload.read()
+    finally:
+        upload.close()
+
+
 class CheckboxesField(SelectMultipleField):
     """Several choices as a list of checkboxes."""
 
@@ -59,10 +69,7 @@ class ExhibitorForm(Form):
         }
 
     def logo_bytes(self) -> bytes | None:
-        upload = self.logo.data
-        if upload is None or not getattr(upload, "filename", ""):
-            return None
-        return upload.read()
+        return read_upload(self.logo.data) or None
 
 
 class BoothForm(Form):

@@ -17,7 +17,7 @@ from events.services import get_event
 from exhibitors import booking as bookings
 from exhibitors import bp, services
 from exhibitors.booth_import import ImportInvalid, import_booths
-from exhibitors.forms import BookForExhibitorForm, BoothForm, ConfirmForm, ImportForm, RejectForm
+from exhibitors.forms import BookForExhibitorForm, BoothForm, ConfirmForm, ImportForm, RejectForm, read_upload
 from exhibitors.models import BookingStatus, BoothStatus, Exhibitor, ExhibitorStatus
 
 # Domain codes that concern one input of the booth form.
@@ -121,8 +121,7 @@ def import_booths_page(event_id: int):
     event = get_event(event_id, include_drafts=True)
     form = ImportForm()
     if form.validate_on_submit():
-        upload = form.file.data
-        data = upload.read() if upload is not None and getattr(upload, "filename", "") else b""
+        data = read_upload(form.file.data)
         if not data:
             form.file.errors = [_("Choose a CSV file.")]
             return _overview(event, import_form=form)

@@ -171,7 +171,7 @@ def apply(event: Event, actor: User, data: dict, *, account: User | None = None)
     account = account or actor
     if exhibitor_of(account, event) is not None:
         raise DomainError("already_applied", _("This account has already applied to exhibit at this event."))
-    exhibitor = Exhibitor(event=event, account=account, status=ExhibitorStatus.PENDING)
+    exhibitor = Exhibitor(event=event, event_id=event.id, account=account, status=ExhibitorStatus.PENDING)
     _apply_profile(exhibitor, {"contact_email": account.email, **data})
     _save(exhibitor)
     if not account.has_role(Role.EXHIBITOR):
