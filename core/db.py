@@ -47,17 +47,14 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-# pysqlite opens transactions by itself, only before a data change: a SAVEPOINT sent while none is open becomes the
+# pysqlite opens a transaction by itself only before a data change: a SAVEPOINT sent while none is open becomes the
 # outermost transaction, and its RELEASE commits everything, so `begin_nested()` kept rows that the request's later
-# rollback should have undone. SQLAlchemy's documented remedy: the driver stays out, and BEGIN starts every
-# transaction (https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl).
-@event.listens_for(Engine, "connect")
-def _sqlite_without_driver_transactions(dbapi_connection, connection_record) -> None:
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        dbapi_connection.isolation_level = None
-
-
-@event.listens_for(Engine, "begin")
-def _sqlite_begin(connection) -> None:
-    if connection.dialect.name == "sqlite":
+# rollback should have undone (a refused CSV import kept its first rows). Opening the transaction first makes the
+# savepoint a nested one, as on PostgreSQL; reads still take no lock, as before.
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint_inside_a_transaction(connection, name) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    if isinstance(dbapi_connection, sqlite3.Connection) and not dbapi_connection.in_transaction:
         connection.exec_driver_sql("BEGIN")
