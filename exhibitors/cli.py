@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
+from functools import lru_cache
 
 import click
 from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
+from werkzeug.security import generate_password_hash
 
-from core.auth.models import Role
-from core.auth.services import create_user, find_user_by_email
+from core.auth.models import Role, User, UserRole
+from core.auth.services import find_user_by_email
 from core.demo import DEMO_PASSWORD, ORGANISER_EMAIL
 from core.extensions import db
 from events.models import Event
@@ -163,13 +166,7 @@ def _demo_exhibitor(event, organiser, index, name, country, categories, website)
     if exhibitor is not None:
         return exhibitor
     email = f"expo@{_slug(name)}.example"
-    account = find_user_by_email(email) or create_user(
-        email,
-        DEMO_PASSWORD,
-        f"{name} (exhibitor)",
-        roles={Role.EXHIBITOR},
-        country=country if len(country) == 2 else None,
-    )
+    account = find_user_by_email(email) or _demo_account(email, f"{name} (exhibitor)", country)
     exhibitor = services.apply(
         event,
         account,
@@ -187,6 +184,27 @@ def _demo_exhibitor(event, organiser, index, name, country, categories, website)
     elif index >= APPROVED + PENDING:
         services.reject(exhibitor, organiser, "The exhibition is full for this field.")
     return exhibitor
+
+
+def _demo_account(email: str, full_name: str, country: str) -> User:
+    """A demo exhibitor's account with the published demo password, hashed once for all 35 (scrypt is slow)."""
+    account = User(
+        email=email,
+        full_name=full_name,
+        password_hash=_demo_password_hash(),
+        security_stamp=secrets.token_hex(16),
+        country=country,
+        language="en",
+    )
+    account.role_rows = [UserRole(role=Role.EXHIBITOR)]
+    db.session.add(account)
+    db.session.flush()
+    return account
+
+
+@lru_cache(maxsize=1)
+def _demo_password_hash() -> str:
+    return generate_password_hash(DEMO_PASSWORD)
 
 
 def _demo_staff_and_leads(event, organiser) -> None:
