@@ -226,29 +226,9 @@ def _legend(svg: ET.Element, entries: list, top: float, per_row: int) -> None:
         row, column = divmod(index, per_row)
         x, y = 0.2 + column * LEGEND_ITEM, top + row * LEGEND_ROW
         if entry == "highlight":
-            _el(
-                legend,
-                "rect",
-                x=_u(x),
-                y=_u(y),
-                width=_u(1.4),
-                height=_u(1.4),
-                fill="#ffffff",
-                stroke=HIGHLIGHT,
-                stroke_width=5,
-            )
-            label = _("This exhibitor's booth")
+            fill, stroke, width, label = "#ffffff", HIGHLIGHT, 5, _("This exhibitor's booth")
         else:
-            _el(
-                legend,
-                "rect",
-                x=_u(x),
-                y=_u(y),
-                width=_u(1.4),
-                height=_u(1.4),
-                fill=f"url(#fp-{entry.value})",
-                stroke=PALETTE[entry][2],
-                stroke_width=1.5,
-            )
-            label = status_label(entry)
+            fill, stroke, width, label = f"url(#fp-{entry.value})", PALETTE[entry][2], 1.5, status_label(entry)
+        size = _u(1.4)
+        _el(legend, "rect", x=_u(x), y=_u(y), width=size, height=size, fill=fill, stroke=stroke, stroke_width=width)
         _el(legend, "text", label, x=_u(x + 1.8), y=_u(y + 1.05), font_size=_u(0.75), fill="#1b1b1b")

@@ -30,8 +30,9 @@ def event_or_404(slug: str):
     return get_event_by_slug(slug, include_drafts=services.is_organiser(current_user)) or abort(404)
 
 
-def plan_context(event, *, highlight=(), title: str | None = None) -> dict:
-    """The floor plan's SVG and the list of the same booths, with who is on each (approved exhibitors only)."""
+def plan_context(event, *, highlight=(), title: str | None = None, standalone: bool = False) -> dict:
+    """The floor plan's SVG and the list of the same booths, with who is on each (approved exhibitors, and the
+    caller's own)."""
     booths = list(db.session.scalars(bookings.booths_of(event)))
     occupants = {
         booth_id: exhibitor
@@ -42,8 +43,9 @@ def plan_context(event, *, highlight=(), title: str | None = None) -> dict:
     svg = render_floorplan(
         plan_booths,
         title=title or event.name,
-        link_for=lambda b: url_for("exhibitors.booth_page", slug=event.slug, booth_id=b.id),
+        link_for=lambda b: url_for("exhibitors.booth_page", slug=event.slug, booth_id=b.id, _external=standalone),
         highlight=highlight,
+        standalone=standalone,
     )
     return {
         "plan_svg": Markup(svg),  # noqa: S704 (built with ElementTree, which escapes every text and attribute)
@@ -115,16 +117,9 @@ def plan_page(slug: str):
 @public
 def floorplan_svg(slug: str):
     event = event_or_404(slug)
-    booths = list(db.session.scalars(bookings.booths_of(event)))
-    occupants = {k: v for k, v in bookings.occupants(event).items() if v.is_approved}
-    svg = render_floorplan(
-        [PlanBooth.of(b, occupants[b.id].name if b.id in occupants else None) for b in booths],
-        title=event.name,
-        link_for=lambda b: url_for("exhibitors.booth_page", slug=event.slug, booth_id=b.id, _external=True),
-        standalone=True,
-    )
+    svg = plan_context(event, standalone=True)["plan_svg"]
     db.session.commit()
-    body = '<?xml version="1.0" encoding="UTF-8"?>\n' + svg
+    body = '<?xml version="1.0" encoding="UTF-8"?>\n' + str(svg)
     return Response(body, mimetype="image/svg+xml", headers={"Cache-Control": "no-cache"})
 
 
@@ -133,16 +128,13 @@ def floorplan_svg(slug: str):
 def booth_page(slug: str, booth_id: int):
     event = event_or_404(slug)
     booth = bookings.get_booth(booth_id, event=event)
-    occupant = bookings.occupants(event).get(booth.id)
-    if occupant is not None and not (occupant.is_approved or services.may_manage(current_user, occupant)):
-        occupant = None
     context = plan_context(event, highlight=[booth.id])
     db.session.commit()
     return render_template(
         "exhibitors/booth.html",
         event=event,
         booth=booth,
-        occupant=occupant,
+        occupant=context["occupants"].get(booth.id),
         mine=services.exhibitor_of(current_user, event),
         confirm=ConfirmForm(),
         **context,
