@@ -36,8 +36,13 @@ class BoothSchema(ma.Schema):
     width = _Metres(required=True, validate=SIZE, metadata={"description": "Metres."})
     depth = _Metres(required=True, validate=SIZE, metadata={"description": "Metres."})
     area_sqm = _Metres(dump_only=True)
+    # A decimal string (API.md); not negative, which the service checks and says next to the field.
     price = ma.fields.Decimal(
-        required=True, places=2, as_string=True, allow_nan=False, validate=ma.validate.Range(min=0)
+        required=True,
+        places=2,
+        as_string=True,
+        allow_nan=False,
+        metadata={"type": "string", "format": "decimal", "example": "2500.00"},
     )
     currency = ma.fields.String(load_default="USD", validate=CURRENCY)
     zone = ma.fields.String(load_default="", validate=ma.validate.Length(max=80))

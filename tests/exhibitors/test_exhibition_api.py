@@ -516,3 +516,40 @@ def test_the_leads_export_keeps_names_with_diacritics(client, summit, stand, mak
     assert by_name[NGUYEN]["note"] == "Gặp ở gian hàng"
     assert by_name["Trần Thị Thu Thủy"]["organisation"].startswith("'=")  # not run as a formula
     assert by_name[NGUYEN]["scanned_at"].endswith("+07:00")
+
+
+def test_real_answers_match_the_openapi_document(client, summit, stand, organiser, make_user, make_registration):
+    from tests.api.test_openapi import conforms
+
+    spec = client.get("/api/v1/openapi.json").get_json()
+    paths = spec["paths"]
+    for path in [
+        "/api/v1/events/{event_id}/booths",
+        "/api/v1/booths/{booth_id}",
+        "/api/v1/events/{event_id}/exhibitors",
+        "/api/v1/exhibitors/{exhibitor_id}",
+        "/api/v1/booths/{booth_id}/bookings",
+        "/api/v1/bookings/{booking_id}/confirm",
+        "/api/v1/bookings/{booking_id}/cancel",
+        "/api/v1/exhibitors/{exhibitor_id}/approve",
+        "/api/v1/exhibitors/{exhibitor_id}/reject",
+        "/api/v1/exhibitors/{exhibitor_id}/staff",
+        "/api/v1/exhibitors/{exhibitor_id}/leads",
+        "/api/v1/exhibitors/{exhibitor_id}/leads.csv",
+    ]:
+        assert path in paths, path
+    exhibitor = stand["exhibitor"]
+    conforms(spec, "Booth", client.get(f"/api/v1/events/{summit.id}/booths").get_json()["items"][0])
+    conforms(spec, "Exhibitor", client.get(f"/api/v1/exhibitors/{exhibitor.id}").get_json())
+    bookings = client.get(f"/api/v1/exhibitors/{exhibitor.id}/bookings", headers=stand["account"]).get_json()
+    conforms(spec, "Booking", bookings["items"][0])
+    conforms(
+        spec, "StaffList", client.get(f"/api/v1/exhibitors/{exhibitor.id}/staff", headers=stand["account"]).get_json()
+    )
+    delegate = make_registration(summit, make_user("van@danang.gov.vn", full_name=NGUYEN), consent_lead_sharing=True)
+    lead = client.post(
+        f"/api/v1/exhibitors/{exhibitor.id}/leads", json={"code": delegate.badge_code}, headers=stand["staff"]
+    ).get_json()
+    conforms(spec, "Lead", lead)
+    refused = client.post(f"/api/v1/exhibitors/{exhibitor.id}/leads", json={"code": "x"}, headers=stand["staff"])
+    conforms(spec, "Error", refused.get_json())
