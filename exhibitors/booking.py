@@ -333,6 +333,8 @@ def lapse_expired_holds(event_id: int | None = None) -> list[Booking]:
 
 
 def active_bookings_of(exhibitor: Exhibitor) -> list[Booking]:
+    """The exhibitor's held and confirmed bookings, after lapsing expired holds."""
+    lapse_expired_holds(exhibitor.event_id)
     return list(
         db.session.scalars(
             select(Booking)
@@ -362,7 +364,8 @@ def get_booking(booking_id: int) -> Booking:
 
 
 def occupants(event: Event) -> dict[int, Exhibitor]:
-    """Booth id -> the exhibitor holding or booking it."""
+    """Booth id -> the exhibitor holding or booking it, after lapsing expired holds."""
+    lapse_expired_holds(event.id)
     rows = db.session.execute(
         select(Booking.booth_id, Exhibitor)
         .join(Exhibitor, Exhibitor.id == Booking.exhibitor_id)

@@ -338,3 +338,27 @@ def test_the_pages_speak_vietnamese(client, summit, make_booth):
     page = _html(client.get(f"/events/{summit.slug}/exhibition/plan"))
     assert "Sơ đồ gian hàng" in page
     assert "Còn trống" in page  # the booth's status on the plan and in the list
+
+
+def test_a_lapsed_hold_is_gone_from_every_page_without_anyone_doing_anything(
+    client, summit, make_booth, make_exhibitor
+):
+    from datetime import UTC, datetime, timedelta
+
+    from exhibitors import booking as bookings
+
+    booth = make_booth(summit, code="A01")
+    exhibitor = make_exhibitor(summit, name="Mekong FinTech Payments")
+    held = bookings.book_booth(booth, exhibitor, exhibitor.account)
+    db.session.commit()
+    directory = f"/events/{summit.slug}/exhibition"
+    assert re.search(r'Booth: <a href="[^"]+">A01</a>', _html(client.get(directory)))
+
+    held.held_until = datetime.now(UTC) - timedelta(seconds=1)
+    db.session.commit()
+    assert "A01" not in _html(client.get(directory))
+    page = _html(client.get(f"/events/{summit.slug}/exhibitors/{exhibitor.id}"))
+    assert "Not placed yet" in page
+    db.session.expire_all()
+    assert db.session.get(Booking, held.id).status is BookingStatus.EXPIRED
+    assert db.session.get(Booth, booth.id).status is BoothStatus.AVAILABLE
