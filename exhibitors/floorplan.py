@@ -113,6 +113,7 @@ def render_floorplan(
     title: str,
     link_for: Callable[[PlanBooth], str],
     highlight: Iterable[int] = (),
+    highlight_label: str | None = None,
     standalone: bool = False,
 ) -> str:
     """The plan's SVG markup: halls one below the other, each booth a link, and the legend."""
@@ -160,7 +161,7 @@ def render_floorplan(
         for booth in members:
             _draw_booth(group, booth, origin, link_for(booth), booth.id in highlight)
         top = origin + depth + HALL_GAP
-    _legend(svg, legend_entries, top, per_row)
+    _legend(svg, legend_entries, top, per_row, highlight_label or _("This exhibitor's booth"))
     return ET.tostring(svg, encoding="unicode")
 
 
@@ -220,13 +221,13 @@ def _draw_booth(group: ET.Element, booth: PlanBooth, origin: float, href: str, h
     )
 
 
-def _legend(svg: ET.Element, entries: list, top: float, per_row: int) -> None:
+def _legend(svg: ET.Element, entries: list, top: float, per_row: int, highlight_label: str) -> None:
     legend = _el(svg, "g", **{"class": "fp-legend", "aria-label": _("Legend")})
     for index, entry in enumerate(entries):
         row, column = divmod(index, per_row)
         x, y = 0.2 + column * LEGEND_ITEM, top + row * LEGEND_ROW
         if entry == "highlight":
-            fill, stroke, width, label = "#ffffff", HIGHLIGHT, 5, _("This exhibitor's booth")
+            fill, stroke, width, label = "#ffffff", HIGHLIGHT, 5, highlight_label
         else:
             fill, stroke, width, label = f"url(#fp-{entry.value})", PALETTE[entry][2], 1.5, status_label(entry)
         size = _u(1.4)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from flask import Response, abort, render_template, request, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
 from core.auth.access import public
 from core.extensions import db
-from events.services import get_event_by_slug
+from events.services import get_event_by_slug, published_events
 from exhibitors import booking as bookings
 from exhibitors import bp, services
 from exhibitors.floorplan import PlanBooth, render_floorplan
@@ -30,7 +31,9 @@ def event_or_404(slug: str):
     return get_event_by_slug(slug, include_drafts=services.is_organiser(current_user)) or abort(404)
 
 
-def plan_context(event, *, highlight=(), title: str | None = None, standalone: bool = False) -> dict:
+def plan_context(
+    event, *, highlight=(), highlight_label: str | None = None, title: str | None = None, standalone: bool = False
+) -> dict:
     """The floor plan's SVG and the list of the same booths, with who is on each (approved exhibitors, and the
     caller's own)."""
     booths = list(db.session.scalars(bookings.booths_of(event)))
@@ -45,6 +48,7 @@ def plan_context(event, *, highlight=(), title: str | None = None, standalone: b
         title=title or event.name,
         link_for=lambda b: url_for("exhibitors.booth_page", slug=event.slug, booth_id=b.id, _external=standalone),
         highlight=highlight,
+        highlight_label=highlight_label,
         standalone=standalone,
     )
     return {
@@ -58,8 +62,6 @@ def plan_context(event, *, highlight=(), title: str | None = None, standalone: b
 @bp.get("/exhibition")
 @public
 def exhibition_home():
-    from events.services import published_events
-
     return render_template(
         "exhibitors/home.html", events=published_events(), mine=services.exhibitors_of_account(current_user)
     )
@@ -128,7 +130,7 @@ def floorplan_svg(slug: str):
 def booth_page(slug: str, booth_id: int):
     event = event_or_404(slug)
     booth = bookings.get_booth(booth_id, event=event)
-    context = plan_context(event, highlight=[booth.id])
+    context = plan_context(event, highlight=[booth.id], highlight_label=_("This booth"))
     db.session.commit()
     return render_template(
         "exhibitors/booth.html",
