@@ -72,6 +72,9 @@ def load_config(instance_dir: Path | None = None) -> dict:
         "RATELIMIT_SIGN_IN": env("RATELIMIT_SIGN_IN") or "10 per minute",
         "RATELIMIT_HEADERS_ENABLED": True,
         "MAX_CONTENT_LENGTH": int(env("MAX_CONTENT_LENGTH") or 16 * 1024 * 1024),
+        # Hours a booth stays held for an exhibitor before the hold lapses and the booth is free again.
+        "BOOTH_HOLD_HOURS": int(env("BOOTH_HOLD_HOURS") or 48),
+        "EXHIBITOR_LOGO_MAX_BYTES": int(env("EXHIBITOR_LOGO_MAX_BYTES") or 2 * 1024 * 1024),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": _bool(env("SESSION_COOKIE_SECURE")),

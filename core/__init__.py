@@ -100,3 +100,7 @@ def _register_domains(app: Flask) -> None:
     import registration
 
     registration.init_app(app)
+
+    import exhibitors
+
+    exhibitors.init_app(app)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator
+from sqlalchemy import DateTime, MetaData, TypeDecorator, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints let Alembic alter them on every backend (SQLite batch mode needs the names).
@@ -43,3 +45,16 @@ def utcnow() -> datetime:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+# pysqlite opens a transaction by itself only before a data change: a SAVEPOINT sent while none is open becomes the
+# outermost transaction, and its RELEASE commits everything, so `begin_nested()` kept rows that the request's later
+# rollback should have undone (a refused CSV import kept its first rows). Opening the transaction first makes the
+# savepoint a nested one, as on PostgreSQL; reads still take no lock, as before.
+@event.listens_for(Engine, "savepoint")
+def _sqlite_savepoint_inside_a_transaction(connection, name) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    if isinstance(dbapi_connection, sqlite3.Connection) and not dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN")

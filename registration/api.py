@@ -79,7 +79,7 @@ def update_registration(data, registration_id):
     registration = services.get_registration_for(current_user, registration_id)
     data.pop("email", None)
     data.pop("language", None)
-    services.update_registration(registration, data)
+    services.update_registration(registration, data, current_user)
     db.session.commit()
     return registration
 

@@ -1,8 +1,8 @@
 """Registration's part of the demo: about 300 delegates of the ASCN 2020 summit in every state, with workshop
 sign-ups and waiting lists, made through the same services as real registrations (seats, waiting positions).
 
-The people are fictional. The mails their registration would send are taken out of the outbox again: a demo does
-not write to made-up addresses. Every demo delegate signs in with the demo password.
+The people are fictional: `flask demo load` keeps what their registrations would mail out of the outbox. Every demo
+delegate signs in with the demo password.
 """
 
 from __future__ import annotations
@@ -11,13 +11,12 @@ import random
 import secrets
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
-from core.auth.models import User
+from core.auth.models import Role, User
 from core.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 from core.extensions import db
-from core.mail.models import OutboxMessage
 from core.reference import ASCN_CITIES
 from events.cli import SUMMIT_SLUG
 from events.models import Event, ProgrammeSession, SessionKind
@@ -235,7 +234,6 @@ def load_demo_delegates() -> None:
     registered = db.session.scalar(select(func.count(Registration.id)).where(Registration.event_id == event.id))
     if registered >= LOADED_AT_LEAST:
         return
-    first_demo_mail = (db.session.scalar(select(func.max(OutboxMessage.id))) or 0) + 1
     if event.capacity is None or event.capacity > DEMO_CAPACITY:
         event.capacity = DEMO_CAPACITY
     rng = random.Random(SEED)  # noqa: S311 (the same demo on every machine; nothing secret)
@@ -251,11 +249,6 @@ def load_demo_delegates() -> None:
     _decide(early, rng)
     late = [_register(event, _account(person, password_hash), person, rng) for person in people[LATE:]]
     _sign_up_for_workshops(event, named + early + late, rng)
-    # The fictional people are not written to.
-    db.session.execute(
-        delete(OutboxMessage).where(OutboxMessage.id >= first_demo_mail).execution_options(synchronize_session=False)
-    )
-    db.session.flush()
 
 
 def _account(person: Person, password_hash: str) -> User:
@@ -271,7 +264,7 @@ def _account(person: Person, password_hash: str) -> User:
     return user
 
 
-def _register(event: Event, user: User, person: Person, rng: random.Random, attendance=None) -> Registration:
+def _register(event: Event, user: User, person: Person, rng: random.Random, attendance=None, **fixed) -> Registration:
     online = rng.random() < 0.1
     data = {
         "full_name": person.full_name,
@@ -286,14 +279,14 @@ def _register(event: Event, user: User, person: Person, rng: random.Random, atte
         "consent_data_processing": True,
         "consent_lead_sharing": rng.random() < 0.6,
     }
-    return services.register(event, user, data)
+    return services.register(event, user, data | fixed)
 
 
 def _register_accounts(event: Event, rng: random.Random) -> list[Registration]:
     """The named demo accounts (core.demo) who are delegates get a registration too, so signing in shows one."""
     registrations = []
     for email, name, roles, country, _language, _zone in DEMO_ACCOUNTS:
-        if roles:
+        if roles - {Role.FOCAL_POINT}:  # staff accounts (admin, organiser, check-in) are not delegates
             continue
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None or services.registration_of(user, event) is not None:
@@ -302,7 +295,10 @@ def _register_accounts(event: Event, rng: random.Random) -> list[Registration]:
         city = ASCN_CITIES.get(country or "", [""])[0]
         organisation = "ASEAN Secretariat" if category is Category.ASEAN_SECRETARIAT else f"{city} City"
         person = Person(email, name, country or "ID", category, organisation, city, "en")
-        registrations.append(_register(event, user, person, rng, attendance=Attendance.IN_PERSON))
+        # The named demo people meet exhibitors (the exhibition's demo leads): they share their details.
+        registrations.append(
+            _register(event, user, person, rng, attendance=Attendance.IN_PERSON, consent_lead_sharing=True)
+        )
     return registrations
 
 

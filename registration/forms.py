@@ -15,6 +15,8 @@ from registration.badges import Layout
 from registration.models import CATEGORY_LABELS, REGISTRATION_STATUS_LABELS, Attendance, Category, RegistrationStatus
 from registration.services import REGISTRATION_FIELDS
 
+RESERVED_CATEGORIES = (Category.ORGANISER, Category.EXHIBITOR)
+
 
 def _registration_country_choices():
     return [("", _l("Choose a country")), *country_choices()]
@@ -25,7 +27,12 @@ class RegistrationForm(Form):
     # Lazy labels, translated when the form is rendered in the request's language.
     category = SelectField(
         _l("Category"),
-        choices=[(c.value, label) for c, label in CATEGORY_LABELS.items() if c is not Category.ORGANISER],
+        # Organisers and booth staff are registered through their own pages.
+        choices=[
+            (c.value, label)
+            for c, label in CATEGORY_LABELS.items()
+            if c not in (Category.ORGANISER, Category.EXHIBITOR)
+        ],
         default=Category.GOVERNMENT.value,
     )
     # Shown for hybrid events only; the others take the event's one way of attending.

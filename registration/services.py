@@ -19,7 +19,7 @@ from core.mail.services import enqueue_template
 from events.models import ApprovalMode, Event, EventStatus, ProgrammeSession, SessionStatus
 from registration import seats
 from registration.calendar import send_session_invitation, send_session_withdrawal
-from registration.models import Attendance, Registration, RegistrationStatus, Signup, SignupStatus
+from registration.models import Attendance, Category, Registration, RegistrationStatus, Signup, SignupStatus
 
 logger = logging.getLogger(__name__)
 
@@ -120,6 +120,7 @@ def register(event: Event, actor, data: dict, *, email: str | None = None) -> Re
         country = country or actor.country
         if country != actor.country:
             raise Forbidden(message=_("A focal point registers delegates of their own country only."))
+    _check_category(actor, data.get("category"))
     person, is_new_account = _person_for(email, data, actor) if email else (actor, False)
     fields = {key: value for key, value in data.items() if key in REGISTRATION_FIELDS}
     fields["country"] = country
@@ -163,6 +164,33 @@ def _person_for(email: str, data: dict, actor) -> tuple[User, bool]:
     return person, True
 
 
+def register_approved(event: Event, actor, data: dict, *, email: str) -> Registration:
+    """Register the person with `email` as approved at once, outside the registration window and moderation.
+
+    For people whom another approved party vouches for (an exhibitor's booth staff, within its badge quota). The
+    account is created with a set-password invitation where missing. An in-person registration takes a seat like
+    any other, so the event's capacity holds. Raises DomainError `already_registered`, `event_full`; ValidationFailed.
+    """
+    person, _created = _person_for(email, data, actor)
+    fields = {key: value for key, value in data.items() if key in REGISTRATION_FIELDS}
+    fields["full_name"] = (fields.get("full_name") or person.full_name).strip()
+    registration = Registration(event=event, user=person, **fields)
+    _check_fields(event, registration)
+    if registration_of(person, event) is not None:
+        raise DomainError("already_registered", _("This person is already registered for this event."))
+    if _takes_seat(registration) and not seats.take_seat(Event, event.id):
+        raise DomainError("event_full", _("The event is full: no in-person seat is left."))
+    registration.status = RegistrationStatus.APPROVED
+    try:
+        with db.session.begin_nested():
+            db.session.add(registration)
+    except IntegrityError as exc:
+        raise DomainError("already_registered", _("This person is already registered for this event.")) from exc
+    seats.refresh(event)
+    _tell(registration, "registration_approved")
+    return registration
+
+
 def _check_fields(event: Event, registration: Registration) -> None:
     if not registration.full_name:
         raise invalid("full_name", _("Give the delegate's full name."))
@@ -175,7 +203,21 @@ def _check_fields(event: Event, registration: Registration) -> None:
 
 
 def _takes_seat(registration: Registration) -> bool:
-    return registration.attendance is Attendance.IN_PERSON
+    # Booth staff are counted by their exhibitor's badge quota, not by the delegates' seats of the event.
+    return registration.attendance is Attendance.IN_PERSON and registration.category is not Category.EXHIBITOR
+
+
+def _check_category(actor, category, current: Category | None = None) -> None:
+    """Booth staff come only through their exhibitor (register_approved); the organiser category from organisers.
+
+    Raises ValidationFailed on `category`.
+    """
+    if category is None or category == current:
+        return
+    if Category.EXHIBITOR in (category, current):
+        raise invalid("category", _("Booth staff are registered by their exhibitor, within its badge quota."))
+    if category is Category.ORGANISER and not is_organiser(actor):
+        raise invalid("category", _("Only organisers register members of the organising team."))
 
 
 def _place(registration: Registration, *, initial: bool) -> None:
@@ -202,8 +244,9 @@ def _place(registration: Registration, *, initial: bool) -> None:
         )
 
 
-def update_registration(registration: Registration, data: dict) -> Registration:
-    """Change the registration's details (not its state)."""
+def update_registration(registration: Registration, data: dict, actor=None) -> Registration:
+    """Change the registration's details (not its state). Raises ValidationFailed, DomainError `event_full`."""
+    _check_category(actor, data.get("category"), current=registration.category)
     for key, value in data.items():
         if key in REGISTRATION_FIELDS - {"attendance"}:
             setattr(registration, key, value)

@@ -147,7 +147,7 @@ def _import(event: Event, actor, rows: list[ImportRow], existing: dict[str, Regi
             for row in rows:
                 registration = existing.get(row.email)
                 if registration is not None:
-                    services.update_registration(registration, row.fields)
+                    services.update_registration(registration, row.fields, actor)
                     result.updated += 1
                 else:
                     services.register(event, actor, {**row.fields, "language": row.language}, email=row.email)

@@ -6,6 +6,7 @@ import logging
 import smtplib
 from contextlib import ExitStack, contextmanager
 from datetime import timedelta
+from email import policy as email_policy
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
@@ -20,6 +21,10 @@ from core.mail.models import OutboxMessage, OutboxStatus
 logger = logging.getLogger(__name__)
 
 CLAIM_SECONDS = 300
+# Python 3.11 drops the space between two encoded words when it folds a long non-ASCII header at 78 characters
+# ("triển lãm của" arrived as "triển lãmcủa"); folding only at SMTP's own limit keeps Vietnamese subjects whole.
+# 7bit: bodies go as quoted-printable or base64, which every SMTP server takes.
+MAIL_POLICY = email_policy.default.clone(max_line_length=998, cte_type="7bit")
 
 
 def enqueue(
@@ -77,7 +82,7 @@ def enqueue_template(template: str, *, to_address: str, to_name: str | None, lan
 
 
 def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
-    email = EmailMessage()
+    email = EmailMessage(policy=MAIL_POLICY)
     email["From"] = sender
     email["To"] = formataddr((message.to_name or "", message.to_address))
     email["Subject"] = message.subject

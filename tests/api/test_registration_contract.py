@@ -242,3 +242,21 @@ def test_a_rejected_registration_gives_its_workshop_seat_to_the_next(
     assert [(i["status"], i["position"]) for i in items] == [("confirmed", None)]
     db.session.expire_all()
     assert db.session.get(Registration, seated["id"]).status is RegistrationStatus.REJECTED
+
+
+def test_reserved_categories_are_refused_to_delegates(client, organiser, make_user, token_for, make_event):
+    event = make_event(capacity=1)
+    headers = token_for(make_user("van@moc.gov.vn"))
+    staff = register(client, headers, event, category="exhibitor")
+    assert (staff.status_code, list(staff.get_json()["error"]["fields"])) == (422, ["category"])
+    team = register(client, headers, event, category="organiser")
+    assert (team.status_code, list(team.get_json()["error"]["fields"])) == (422, ["category"])
+    mine = register(client, headers, event).get_json()
+    changed = client.patch(f"/api/v1/registrations/{mine['id']}", json={"category": "exhibitor"}, headers=headers)
+    assert changed.status_code == 422
+    organisers_own = register(
+        client, organiser, event, email="ha@moc.gov.vn", full_name="Phạm Thu Hà", category="organiser"
+    )
+    assert organisers_own.status_code == 201
+    db.session.expire_all()
+    assert db.session.get(Registration, mine["id"]).category.value == "government"

@@ -463,6 +463,8 @@ def _manage_urls(app, event: Event, session: ProgrammeSession, room: Room) -> li
         for name, value in ids.items():
             url = url.replace(f"<int:{name}>", str(value))
         url = re.sub(r"<any\(([a-z_]+)[^>]*>", r"\1", url)
+        # Other domains' ids (booths, bookings...): the role is checked before anything is loaded, so any id does.
+        url = re.sub(r"<int:\w+>", "1", url)
         found += [(method, url) for method in sorted(rule.methods - {"HEAD", "OPTIONS"})]
     return found
 
