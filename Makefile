@@ -58,13 +58,19 @@ format: install-dev
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+# With TEST_DATABASE_URL, the SQLite and PostgreSQL runs go side by side (one core each; every test picks its own
+# free ports and temporary folders), their lines prefixed; the target fails if either run fails.
 test: install-dev node_modules/.installed translations lint
-	ASCN_TEST_BACKEND=sqlite $(BIN)/pytest
-	@if [ -n "$$TEST_DATABASE_URL" ]; then \
-		echo "== again on PostgreSQL"; \
-		ASCN_TEST_BACKEND=postgres $(BIN)/pytest; \
-	else \
+	@if [ -z "$$TEST_DATABASE_URL" ]; then \
+		ASCN_TEST_BACKEND=sqlite $(BIN)/pytest; \
 		echo "== TEST_DATABASE_URL not set: PostgreSQL run skipped"; \
+	else \
+		set -o pipefail; \
+		( ASCN_TEST_BACKEND=sqlite $(BIN)/pytest -p no:cacheprovider 2>&1 | sed -u 's/^/[sqlite] /' ) & sqlite=$$!; \
+		( ASCN_TEST_BACKEND=postgres $(BIN)/pytest 2>&1 | sed -u 's/^/[postgres] /' ) & postgres=$$!; \
+		wait $$sqlite; sqlite_rc=$$?; wait $$postgres; postgres_rc=$$?; \
+		echo "== SQLite run: exit $$sqlite_rc; PostgreSQL run: exit $$postgres_rc"; \
+		test $$sqlite_rc -eq 0 -a $$postgres_rc -eq 0; \
 	fi
 
 bench: install-dev translations
