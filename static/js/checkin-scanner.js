@@ -1,4 +1,4 @@
-// The badge scanner (/checkin/<checkpoint>): camera (jsQR) or a USB scanner typing into the field, a verdict with
+// The badge scanner (/checkin/<checkpoint>): camera (qr-camera.js) or a USB scanner typing into the field, a verdict with
 // words, an icon and a sound, and offline scanning: while the network is down the page checks the Ed25519
 // signature itself (WebCrypto) against the public key and revocation list it keeps, shows a provisional verdict,
 // and queues the scan (device time, nonce) until the server can take it. The server reconciles: the first scan wins.
@@ -381,88 +381,6 @@
     input.focus();
   });
 
-  // The camera ---------------------------------------------------------------------------------------------------
-
-  var video = document.getElementById("camera");
-  var canvas = document.getElementById("camera-frame");
-  var cameraState = document.getElementById("camera-state");
-  var cameraToggle = document.getElementById("camera-toggle");
-  var stream = null;
-  var lastCode = "";
-  var lastCodeAt = 0;
-
-  function setCamera(state, text) {
-    cameraState.dataset.state = state;
-    cameraState.textContent = text;
-    cameraToggle.textContent = state === "on" ? texts.camera_stop : texts.camera_start;
-    video.hidden = state !== "on";
-  }
-
-  function tick() {
-    if (!stream) {
-      return;
-    }
-    if (video.readyState >= 2 && video.videoWidth) {
-      canvas.width = video.videoWidth;
-      canvas.height = video.videoHeight;
-      var context = canvas.getContext("2d", { willReadFrequently: true });
-      context.drawImage(video, 0, 0);
-      var image = context.getImageData(0, 0, canvas.width, canvas.height);
-      var found = window.jsQR(image.data, image.width, image.height, { inversionAttempts: "dontInvert" });
-      var now = Date.now();
-      // The same badge stays in front of the camera for a while: one scan of it every 4 seconds at most.
-      if (found && found.data && (found.data !== lastCode || now - lastCodeAt > 4000)) {
-        lastCode = found.data;
-        lastCodeAt = now;
-        submit(found.data);
-      }
-    }
-    window.setTimeout(tick, 120);
-  }
-
-  function startCamera() {
-    if (typeof window.jsQR !== "function") {
-      setCamera("error", texts.decoder_missing);
-      return;
-    }
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      setCamera("error", texts.camera_error);
-      return;
-    }
-    navigator.mediaDevices
-      .getUserMedia({ video: { facingMode: "environment", width: { ideal: 640 }, height: { ideal: 480 } }, audio: false })
-      .then(function (media) {
-        stream = media;
-        video.srcObject = media;
-        return video.play();
-      })
-      .then(function () {
-        setCamera("on", texts.camera_on);
-        tick();
-      })
-      .catch(function (error) {
-        stream = null;
-        setCamera("error", texts.camera_error);
-        cameraState.dataset.error = error.name + ": " + error.message;
-      });
-  }
-
-  function stopCamera() {
-    if (stream) {
-      stream.getTracks().forEach(function (track) { track.stop(); });
-    }
-    stream = null;
-    setCamera("off", texts.camera_off);
-  }
-
-  cameraToggle.addEventListener("click", function () {
-    if (stream) {
-      stopCamera();
-    } else {
-      startCamera();
-    }
-  });
-
   // Start: the camera if one is there, the offline bundle, and the queue every few seconds.
   setNetwork(navigator.onLine !== false);
   loadBundle().then(flushQueue);
@@ -470,11 +388,5 @@
   window.addEventListener("offline", function () { setNetwork(false); });
   window.setInterval(flushQueue, 3000);
   window.setInterval(loadBundle, 60000);
-  if (navigator.mediaDevices && navigator.mediaDevices.enumerateDevices) {
-    navigator.mediaDevices.enumerateDevices().then(function (devices) {
-      if (devices.some(function (device) { return device.kind === "videoinput"; })) {
-        startCamera();
-      }
-    });
-  }
+  window.QrCamera(document.getElementById("qr-camera"), submit).startIfPresent();
 })();

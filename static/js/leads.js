@@ -1,5 +1,5 @@
-// The leads page: a USB badge scanner types the code and presses Enter into the focused field. The form is sent
-// in the background, the result is read out (aria-live) and the new lead added to the table, and the field is
+// The leads page: a badge held up to the camera (qr-camera.js), or a USB badge scanner typing the code and pressing
+// Enter into the focused field. The form is sent in the background, the result is read out (aria-live) and the new lead added to the table, and the field is
 // ready for the next badge. Without this script the form still works, one page load per scan.
 (function () {
   'use strict';
@@ -18,8 +18,12 @@
     result.textContent = message;
   }
 
-  form.addEventListener('submit', async (event) => {
+  form.addEventListener('submit', (event) => {
     event.preventDefault();
+    send();
+  });
+
+  async function send() {
     if (busy || !code.value.trim()) return;
     busy = true;
     try {
@@ -54,5 +58,14 @@
       if (note) note.value = '';
       code.focus();
     }
-  });
+  }
+
+  const camera = document.getElementById('qr-camera');
+  if (camera && window.QrCamera) {
+    window.QrCamera(camera, (text) => {
+      if (busy) return;
+      code.value = text;
+      send();
+    }).startIfPresent();
+  }
 })();

@@ -182,21 +182,26 @@ def _badge_video(code: str, path, width: int = 640, height: int = 480) -> None:
         handle.write(b"FRAME\n" + bytes(luma) + chroma + chroma)
 
 
-@pytest.fixture
-def camera_phone(tmp_path, badge, browser):  # noqa: F811
-    """A separate Chromium whose camera shows the badge (the flags of the browser-camera recipe), started by the
-    Playwright driver of the shared `browser` (one driver per thread)."""
+def camera_browser(browser, tmp_path, code: str, viewport: dict):  # noqa: F811
+    """A separate Chromium whose camera shows the QR code of `code` (the flags of the browser-camera recipe),
+    started by the Playwright driver of the shared `browser` (one driver per thread). The caller closes it."""
     video = tmp_path / "badge.y4m"
-    _badge_video(badge["code"], video)
+    _badge_video(code, video)
     args = [
         *CHROMIUM_ARGS,
         "--use-fake-ui-for-media-stream",
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-video-capture={video.resolve()}",
     ]
-    context = browser.browser_type.launch_persistent_context(
-        str(tmp_path / "profile"), executable_path=str(CHROMIUM), headless=True, args=args, viewport=PHONE
+    return browser.browser_type.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=str(CHROMIUM), headless=True, args=args, viewport=viewport
     )
+
+
+@pytest.fixture
+def camera_phone(tmp_path, badge, browser):  # noqa: F811
+    """A phone whose camera shows the badge."""
+    context = camera_browser(browser, tmp_path, badge["code"], PHONE)
     page = context.pages[0] if context.pages else context.new_page()
     violations: list[str] = []
     _watch_csp(page, violations)

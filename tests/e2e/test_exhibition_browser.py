@@ -17,6 +17,7 @@ from exhibitors import booking as bookings
 from exhibitors.models import Booth, Lead
 
 # The browser, the live server and the page opener of the timetable tests (a CSP violation fails the test).
+from tests.e2e.test_checkin_browser import camera_browser
 from tests.e2e.test_timetable_browser import ARTIFACTS, browser, live_server, open_page  # noqa: F401
 from tests.fixtures.accounts import PASSWORD
 
@@ -114,3 +115,35 @@ def test_a_usb_scanner_types_badges_into_the_leads_page(
     _screenshot(page, "leads-scanner-1280px.png")
     assert [lead.registration.full_name for lead in db.session.scalars(select(Lead))] == [NGUYEN]
     assert db.session.scalar(select(Booth.status)).value == "held"
+
+
+def test_a_badge_held_up_to_the_camera_of_the_leads_page_becomes_a_lead(
+    live_server, browser, tmp_path, make_event, make_booth, make_exhibitor, make_user, make_registration
+):
+    event = make_event(slug="ascn-2020")
+    exhibitor = make_exhibitor(event, name="Mekong FinTech Payments")
+    bookings.book_booth(make_booth(event), exhibitor, exhibitor.account)
+    db.session.commit()
+    agrees = make_registration(event, make_user("van@danang.gov.vn", full_name=NGUYEN), consent_lead_sharing=True)
+
+    context = camera_browser(browser, tmp_path, agrees.badge_code, {"width": 390, "height": 844})
+    try:
+        page = context.pages[0] if context.pages else context.new_page()
+        page.goto(f"{live_server}/sign-in?next=/exhibitor/{exhibitor.id}/leads")
+        page.fill("#email", exhibitor.account.email)
+        page.fill("#password", PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"**/exhibitor/{exhibitor.id}/leads")
+        page.wait_for_selector('#camera-state[data-state="on"], #camera-state[data-state="error"]', timeout=15000)
+        assert page.locator("#camera-state").get_attribute("data-error") is None
+        page.locator("#lead-scan-result").filter(has_text="is added to your leads").wait_for(timeout=15000)
+        assert page.locator("#leads-table tbody tr .lead-name").all_text_contents() == [NGUYEN]
+        _no_sideways_scrolling(page)
+        _screenshot(page, "leads-camera-390px.png")
+        # The badge stays in front of the camera: read again after a while, it is still one lead.
+        page.locator("#lead-scan-result").filter(has_text="was already among your leads").wait_for(timeout=15000)
+        assert page.locator("#leads-table tbody tr").count() == 1
+    finally:
+        context.close()
+    db.session.expire_all()
+    assert [lead.registration.full_name for lead in db.session.scalars(select(Lead))] == [NGUYEN]
