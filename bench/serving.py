@@ -14,6 +14,7 @@ import json
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from dataclasses import dataclass, field
@@ -60,8 +61,12 @@ def start_gunicorn(
     if config:
         command += ["--config", config]
     command.append("wsgi:app")
+    # gunicorn's and the app's messages go to a file, not a pipe: a pipe nobody reads while the app logs (a database
+    # outage under load) fills up and stops the workers.
+    errors = tempfile.TemporaryFile()  # noqa: SIM115 (closed by stop_gunicorn)
     # Our own gunicorn, with arguments built above.
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors)  # noqa: S603
+    server.errors = errors
     deadline = time.monotonic() + startup_seconds
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -72,12 +77,11 @@ def start_gunicorn(
                     return server
         except OSError:
             time.sleep(0.2)
-    stop_gunicorn(server)
-    raise RuntimeError("gunicorn did not start: " + (server.stderr.read() or b"").decode(errors="replace")[-2000:])
+    raise RuntimeError("gunicorn did not start: " + stop_gunicorn(server)[-2000:])
 
 
 def stop_gunicorn(server: subprocess.Popen, timeout: float = 30) -> str:
-    """Stop gracefully (SIGTERM to the master) and return what gunicorn wrote to stderr."""
+    """Stop gracefully (SIGTERM to the master) and return what gunicorn and the app wrote to stderr."""
     if server.poll() is None:
         server.terminate()
         try:
@@ -85,7 +89,19 @@ def stop_gunicorn(server: subprocess.Popen, timeout: float = 30) -> str:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
-    return (server.stderr.read() or b"").decode(errors="replace") if server.stderr else ""
+    return read_errors(server, close=True)
+
+
+def read_errors(server: subprocess.Popen, *, close: bool = False) -> str:
+    """What gunicorn and the app have written to stderr so far."""
+    errors = server.errors
+    if errors.closed:
+        return ""
+    errors.seek(0)
+    text = errors.read().decode(errors="replace")
+    if close:
+        errors.close()
+    return text
 
 
 def worker_pids(server: subprocess.Popen) -> set[int]:
