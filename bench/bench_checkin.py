@@ -4,10 +4,8 @@ The baseline (/api/v1/bench/baseline, only with BENCH_ENDPOINTS=true) goes throu
 bearer token and role check, body schema, SQLAlchemy, one commit) but does one indexed select and one insert. Both
 are driven by the same load generator with the same number of concurrent clients, alternately, twice each.
 
-Load generator: a compact asyncio HTTP/1.1 client in this process (keep-alive connections, one coroutine per
-client). wrk is not installed here, and an asyncio client costs tens of microseconds of CPU per request, so on a
-2-core machine it leaves the cores to gunicorn and PostgreSQL instead of competing with them as a thread-per-client
-or a requests-based generator would.
+Load generator: the asyncio HTTP/1.1 client of bench/serving.py in this process (keep-alive connections, one
+coroutine per client; wrk is not installed here), which leaves the 2 cores to gunicorn and PostgreSQL.
 
 Database: BENCH_DATABASE_URL, else TEST_DATABASE_URL (PostgreSQL; its schema is dropped and rebuilt, as the tests
 do), else a SQLite file in a temporary folder. Settings: BENCH_CLIENTS (50), BENCH_SECONDS (8 per leg),
@@ -17,19 +15,18 @@ BENCH_REGISTRATIONS (3000), BENCH_WORKERS and BENCH_THREADS (gunicorn gthread: 2
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import secrets
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import date
 from pathlib import Path
+
+from bench.serving import Connection, free_port, start_gunicorn, stop_gunicorn
 
 ROOT = Path(__file__).resolve().parents[1]
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", 50))
@@ -124,82 +121,18 @@ def _prepare(env: dict) -> dict:
     return result
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _start_gunicorn(env: dict, port: int) -> subprocess.Popen:
-    command = [
-        sys.executable,
-        "-m",
-        "gunicorn",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        str(WORKERS),
-        "--worker-class",
-        "gthread",
-        "--threads",
-        str(THREADS),
-        "--log-level",
-        "warning",
-        "wsgi:app",
-    ]
-    # Our own gunicorn, with arguments built above.
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # noqa: S603
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as answer:  # noqa: S310
-                if answer.status == 200:
-                    return server
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("gunicorn did not start: " + (server.stderr.read() or b"").decode(errors="replace")[-2000:])
-
-
 async def _client(
     port: int, path: str, token: str, bodies, stop_at: float, latencies: list, failures: list, pause: float
 ) -> None:
-    reader = writer = None
+    connection = Connection(port)
     while time.perf_counter() < stop_at:
         if pause:
             await asyncio.sleep(pause * (0.5 + secrets.randbelow(1000) / 1000))  # spread: no lock-step waves
-        if writer is None:
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        body = json.dumps(next(bodies)).encode()
-        request = (
-            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
-        ).encode() + body
-        started = time.perf_counter()
-        writer.write(request)
-        await writer.drain()
-        status_line = await reader.readline()
-        if not status_line:  # the server closed an idle keep-alive connection: open another and send again
-            writer.close()
-            writer = None
-            continue
-        length, close = 0, False
-        while (line := await reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode("latin-1").partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
-            elif name.lower() == "connection" and "close" in value.lower():
-                close = True
-        await reader.readexactly(length)
-        latencies.append(time.perf_counter() - started)
-        status = int(status_line.split()[1])
-        if status != 200:
-            failures.append(status)
-        if close:
-            writer.close()
-            writer = None
-    if writer is not None:
-        writer.close()
+        response = await connection.request("POST", path, token=token, json_body=next(bodies))
+        latencies.append(response.seconds)
+        if response.status != 200:
+            failures.append(response.status)
+    connection.close()
 
 
 async def _load(port: int, path: str, token: str, bodies, seconds: float, pause: float = 0.0) -> dict:
@@ -254,8 +187,8 @@ def run(report) -> None:
         backend = database_url.split(":", 1)[0]
         print(f"  database: {backend}; {CLIENTS} clients; gunicorn gthread {WORKERS}x{THREADS}; {SECONDS:g} s per leg")
         data = _prepare(env)
-        port = _free_port()
-        server = _start_gunicorn(env, port)
+        port = free_port()
+        server = start_gunicorn(env, port, workers=WORKERS, threads=THREADS)
         paths = {"baseline": "/api/v1/bench/baseline", "checkin": "/api/v1/checkin"}
         bodies = {kind: _bodies(kind, data["checkpoint_id"], data["codes"]) for kind in paths}
         legs: dict[str, list[dict]] = {kind: [] for kind in paths}
@@ -311,6 +244,5 @@ def run(report) -> None:
         )
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+            stop_gunicorn(server)
         shutil.rmtree(workdir, ignore_errors=True)

@@ -2,7 +2,8 @@
 
 Each function is one UPDATE on the counted row (the event, or the session). On PostgreSQL the UPDATE takes the
 row lock, which orders concurrent callers, and re-checks its WHERE after the wait; on SQLite writes are serialised.
-Locks are always taken on the counted row first, then on the registrations or sign-ups, to avoid deadlocks.
+Locks are taken in one order, so that no two requests wait for each other in a circle: the event's row before
+registrations, a registration's row before the rows of its sessions, a session's row before its sign-ups.
 """
 
 from __future__ import annotations

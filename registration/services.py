@@ -410,6 +410,7 @@ def sign_up(session: ProgrammeSession, registration: Registration) -> Signup:
     """
     if registration.event_id != session.event_id:
         raise NotFound()
+    _lock_registration(registration)
     if registration.status is not RegistrationStatus.APPROVED:
         raise DomainError("not_approved", _("Only approved delegates can sign up for sessions."))
     if session.status is not SessionStatus.PUBLISHED or not session.event.is_published:
@@ -441,6 +442,22 @@ def sign_up(session: ProgrammeSession, registration: Registration) -> Signup:
     if signup.status is SignupStatus.CONFIRMED:
         _send_invitation(signup)
     return signup
+
+
+def _lock_registration(registration: Registration) -> None:
+    """Queue up one person's sign-ups, and re-read the registration's state under the lock.
+
+    Two overlapping sessions asked for at once (two tabs, a double click) each passed the overlap check before the
+    other's sign-up existed, and both were granted (seen in tests/load). FOR NO KEY UPDATE: check-ins and sign-ups
+    of other people, which only reference the row, do not wait. Taken before the session's row, as cancelling a
+    registration takes it before its sessions' rows, so the two never wait for each other in a circle.
+    """
+    db.session.execute(
+        select(Registration)
+        .where(Registration.id == registration.id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    )
 
 
 def _overlapping_signup(session: ProgrammeSession, registration: Registration) -> Signup | None:

@@ -101,7 +101,7 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
 
 
 def _claim(message_id: int) -> bool:
-    """Take one due message for this sender; false when another sender got it first."""
+    """Take one due message for this sender; false when another sender got it first. The caller commits."""
     now = utcnow()
     result = db.session.execute(
         update(OutboxMessage)
@@ -112,7 +112,6 @@ def _claim(message_id: int) -> bool:
         )
         .values(claimed_until=now + timedelta(seconds=CLAIM_SECONDS), attempts=OutboxMessage.attempts + 1)
     )
-    db.session.commit()
     return result.rowcount == 1
 
 
@@ -126,45 +125,69 @@ def _connect() -> smtplib.SMTP:
     return smtp
 
 
-def send_due_mail(limit: int = 500) -> dict[str, int]:
-    """Deliver queued messages that are due; each is marked sent once, failures are retried with back-off."""
-    config = current_app.config
+# Messages read per query: a drain goes through the outbox in batches, so memory stays flat however long it is.
+BATCH_SIZE = 500
+
+
+def send_due_mail() -> dict[str, int]:
+    """Deliver every queued message that is due, each tried at most once per call; failures back off and retry.
+
+    Each message is claimed before it is sent, so several senders at once never send one twice.
+    """
+    counts = {"sent": 0, "retrying": 0, "failed": 0}
+    smtp: smtplib.SMTP | None = None
+    after_id = 0
+    try:
+        while True:
+            due_ids = _due_ids(after_id)
+            for message_id in due_ids:
+                # One commit per message, the outcome of the one before with the claim of this one: a durable
+                # commit is what a delivery costs most (about 4 ms on this project's machine), not SMTP.
+                claimed = _claim(message_id)
+                db.session.commit()
+                if claimed:
+                    smtp = _deliver(db.session.get(OutboxMessage, message_id), smtp, counts)
+            db.session.commit()
+            if len(due_ids) < BATCH_SIZE:
+                return counts
+            after_id = due_ids[-1]
+    finally:
+        _close(smtp)
+
+
+def _due_ids(after_id: int) -> list[int]:
+    """The next batch of due messages in queue order, after `after_id` (a message retried later waits its turn)."""
     now = utcnow()
     due_ids = db.session.scalars(
         select(OutboxMessage.id)
         .where(
+            OutboxMessage.id > after_id,
             OutboxMessage.status == OutboxStatus.QUEUED,
             OutboxMessage.next_attempt_at <= now,
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
         )
         .order_by(OutboxMessage.id)
-        .limit(limit)
+        .limit(BATCH_SIZE)
     ).all()
     db.session.commit()
-    counts = {"sent": 0, "retrying": 0, "failed": 0}
-    smtp: smtplib.SMTP | None = None
+    return list(due_ids)
+
+
+def _deliver(message: OutboxMessage, smtp: smtplib.SMTP | None, counts: dict) -> smtplib.SMTP | None:
+    """Send one claimed message over `smtp` (connecting first if needed); return the connection to reuse."""
     try:
-        for message_id in due_ids:
-            if not _claim(message_id):
-                continue
-            message = db.session.get(OutboxMessage, message_id)
-            try:
-                if smtp is None:
-                    smtp = _connect()
-                smtp.send_message(build_email(message, config["MAIL_DEFAULT_SENDER"]))
-            except (OSError, smtplib.SMTPException) as exc:
-                smtp = _close(smtp)
-                counts[_record_failure(message, exc)] += 1
-            else:
-                message.status = OutboxStatus.SENT
-                message.sent_at = utcnow()
-                message.claimed_until = None
-                message.last_error = None
-                counts["sent"] += 1
-            db.session.commit()
-    finally:
-        _close(smtp)
-    return counts
+        if smtp is None:
+            smtp = _connect()
+        smtp.send_message(build_email(message, current_app.config["MAIL_DEFAULT_SENDER"]))
+    except (OSError, smtplib.SMTPException) as exc:
+        counts[_record_failure(message, exc)] += 1
+        return _close(smtp)
+    message.status = OutboxStatus.SENT
+    message.sent_at = utcnow()
+    message.claimed_until = None
+    message.last_error = None
+    counts["sent"] += 1
+    return smtp
 
 
 def _record_failure(message: OutboxMessage, exc: Exception) -> str:

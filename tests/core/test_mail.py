@@ -47,6 +47,23 @@ def test_mail_waits_while_the_smtp_server_is_down_and_is_delivered_once_after(ma
     assert message.sent_at is not None
 
 
+def test_one_send_drains_an_outbox_longer_than_a_batch(mail_app, smtp_server, monkeypatch):
+    """`flask mail send` delivers every due message, not only the first batch (it stopped at 500)."""
+    from core.mail import services
+
+    monkeypatch.setattr(services, "BATCH_SIZE", 3)
+    for number in range(8):
+        _queue_one(to=f"delegate{number}@example.org")
+
+    result = mail_app.test_cli_runner().invoke(args=["mail", "send"])
+
+    assert result.exit_code == 0, result.output
+    assert "sent 8," in result.output
+    assert sorted(message["To"] for message in smtp_server.messages) == sorted(
+        f"Nguyễn Tường Văn <delegate{number}@example.org>" for number in range(8)
+    )
+
+
 def test_mail_is_not_queued_when_the_change_that_caused_it_rolls_back(mail_app, smtp_server):
     enqueue(to_address="a@example.org", subject="Lost", body_text="never")
     db.session.rollback()
