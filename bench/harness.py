@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import random
 import shutil
@@ -77,6 +78,7 @@ def bench_app(workdir: Path):
     url = database_url(workdir)
     instance = workdir / "instance"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": str(instance), "BASE_URL": "http://bench.test"})
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the migrations' names, once per bench: noise here
     with app.app_context():
         upgrade()
         try:
@@ -204,6 +206,7 @@ class Leg:
 
     latencies: list[float] = field(default_factory=list)
     statuses: Counter = field(default_factory=Counter)
+    received: int = 0  # bytes of the answers' bodies
     elapsed: float = 0.0
     cpu: dict[str, float] = field(default_factory=dict)  # CPU seconds by consumer, and the leg's capacity
     ran_out: bool = False  # the requests were used up before the time was
@@ -252,6 +255,7 @@ async def _client(port: int, requests: Iterator[Request], stop_at: float, leg: L
             elif name.lower() == "connection" and "close" in value.lower():
                 close = True
         await reader.readexactly(length)
+        leg.received += length
         leg.latencies.append(time.perf_counter() - started)
         leg.statuses[int(status_line.split()[1])] += 1
         if close:
@@ -389,9 +393,10 @@ def report_legs(
     baseline_name: str = "",
     min_ratio: float | None = None,
     max_p99_ms: float | None = None,
+    sizes: bool = False,
 ) -> None:
-    """Requests/s, p50, p99 and the server's CPU per request of `legs`, each the median of its runs, beside the
-    baseline's; a target is missed too when any answer was not 2xx."""
+    """Requests/s, p50, p99 and the server's CPU per request of `legs` (and the size of an answer), each the median
+    of its runs, beside the baseline's; a target is missed too when any answer was not 2xx."""
     clean = all(leg.failures == 0 for leg in legs)
 
     def add(name: str, unit: str, measure: Callable[[Leg], float], **target) -> None:
@@ -417,6 +422,8 @@ def report_legs(
     add("gunicorn CPU per request", "ms", lambda leg: leg.cpu["gunicorn"] / max(len(leg.latencies), 1) * 1000)
     if legs[0].cpu.get("postgres"):
         add("PostgreSQL CPU per request", "ms", lambda leg: leg.cpu["postgres"] / max(len(leg.latencies), 1) * 1000)
+    if sizes:
+        add("answer size", "kB", lambda leg: leg.received / max(len(leg.latencies), 1) / 1000)
 
 
 def report_cpu_shares(report, label: str, legs: list[Leg]) -> None:
