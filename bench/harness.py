@@ -1,10 +1,10 @@
 """What the HTTP benches share: their database, a gunicorn server, the load generator, legs alternated with the
 baseline and the median of 3 runs, and where the machine's CPU went meanwhile.
 
-Load generator: a compact asyncio HTTP/1.1 client in the bench's own process (keep-alive connections, one coroutine
-per client). wrk is not installed here, and an asyncio client costs tens of microseconds of CPU per request, so on
-a 2-core machine it leaves the cores to gunicorn and PostgreSQL instead of competing with them as a thread per
-client or a requests-based generator would. What it does cost is measured and reported with the figures.
+Load generator: clients of bench/serving.py's asyncio HTTP/1.1 connection (the same client as the load and fault
+tests), one coroutine each, in the bench's own process. wrk is not installed here, and an asyncio client costs tens
+of microseconds of CPU per request, so on a 2-core machine it leaves the cores to gunicorn and PostgreSQL instead
+of competing with them as a thread per client would. What it does cost is measured and reported with the figures.
 
 Settings (environment): BENCH_DATABASE_URL (set by `python -m bench`: a scratch PostgreSQL database, else unset and
 a SQLite file is used), BENCH_CLIENTS (50), BENCH_SECONDS (8 per leg), BENCH_RUNS (3), BENCH_WORKERS and
@@ -14,23 +14,21 @@ BENCH_THREADS (gunicorn gthread 4 x 2, as docs/deploy.md recommends).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import os
 import random
 import shutil
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from bench.serving import Connection, ConnectionLost, free_port, start_gunicorn, stop_gunicorn, worker_pids
 
 ROOT = Path(__file__).resolve().parents[1]
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -45,9 +43,10 @@ def setting(name: str, default: float) -> float:
 # The database ------------------------------------------------------------------------------------------------
 
 
-def database_url(workdir: Path) -> str:
-    """The bench's database, emptied: BENCH_DATABASE_URL (its public schema is dropped), else a new SQLite file."""
-    url = os.environ.get("BENCH_DATABASE_URL")
+def database_url(workdir: Path, *, sqlite: bool = False) -> str:
+    """The bench's database, emptied: BENCH_DATABASE_URL (its public schema is dropped), else (or when `sqlite`)
+    a new SQLite file."""
+    url = None if sqlite else os.environ.get("BENCH_DATABASE_URL")
     if not url:
         return f"sqlite:///{workdir / 'bench.sqlite3'}"
     from sqlalchemy import create_engine, text
@@ -68,16 +67,21 @@ def backend_of(url: str) -> str:
 
 
 @contextmanager
-def bench_app(workdir: Path):
-    """(app, database URL) on an empty, migrated database, inside an app context; the pool closed after."""
+def bench_app(workdir: Path, *, sqlite: bool = False, **overrides):
+    """(app, database URL) on an empty, migrated database (see database_url), inside an app context; the pool
+    closed after."""
     from flask_migrate import upgrade
 
     from core import create_app
     from core.extensions import db
 
-    url = database_url(workdir)
-    instance = workdir / "instance"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_DIR": str(instance), "BASE_URL": "http://bench.test"})
+    url = database_url(workdir, sqlite=sqlite)
+    config = {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "INSTANCE_DIR": str(workdir / "instance"),
+        "BASE_URL": "http://bench.test",
+    }
+    app = create_app(config | overrides)
     logging.getLogger("alembic").setLevel(logging.WARNING)  # the migrations' names, once per bench: noise here
     with app.app_context():
         upgrade()
@@ -109,21 +113,12 @@ class Server:
 
     def pids(self) -> list[int]:
         """The master and its workers."""
-        children = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                stat = _read_stat(entry.name)
-                if stat is not None and stat[1] == self.process.pid:
-                    children.append(int(entry.name))
-        return [self.process.pid, *children]
+        return [self.process.pid, *worker_pids(self.process)]
 
 
 @contextmanager
 def gunicorn(workdir: Path, url: str):
     """gunicorn serving wsgi:app on a free loopback port, with the bench endpoints, until the block ends."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     env = {
         **os.environ,
         "DATABASE_URL": url,
@@ -132,32 +127,12 @@ def gunicorn(workdir: Path, url: str):
         "BENCH_ENDPOINTS": "true",
         "PYTHONPATH": str(ROOT),
     }
-    workers, threads = setting("WORKERS", 4), setting("THREADS", 2)
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
-    command += ["--worker-class", "gthread", "--threads", str(threads), "--log-level", "warning", "wsgi:app"]
-    log = workdir / "gunicorn.log"
-    with log.open("wb") as errors:
-        # Our own gunicorn, with arguments built above.
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=errors)  # noqa: S603
-    server = Server(process, port, url.rsplit("/", 1)[-1].split("?")[0])
+    port = free_port()
+    process = start_gunicorn(env, port, workers=setting("WORKERS", 4), threads=setting("THREADS", 2))
     try:
-        _wait_until_up(server, log)
-        yield server
+        yield Server(process, port, url.rsplit("/", 1)[-1].split("?")[0])
     finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def _wait_until_up(server: Server, log: Path) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and server.process.poll() is None:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/healthz", timeout=1) as answer:  # noqa: S310
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start: " + log.read_text(errors="replace")[-2000:])
+        stop_gunicorn(process)
 
 
 # Requests ----------------------------------------------------------------------------------------------------
@@ -167,20 +142,12 @@ def _wait_until_up(server: Server, log: Path) -> None:
 class Request:
     method: str
     path: str
-    body: bytes = b""
+    body: dict | None = None  # sent as JSON
     token: str | None = None
-
-    def encode(self, port: int) -> bytes:
-        head = f"{self.method} {self.path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
-        if self.token:
-            head += f"Authorization: Bearer {self.token}\r\n"
-        if self.body:
-            head += f"Content-Type: application/json\r\nContent-Length: {len(self.body)}\r\n"
-        return (head + "\r\n").encode() + self.body
 
 
 def post_json(path: str, payload: dict, token: str | None = None) -> Request:
-    return Request("POST", path, json.dumps(payload).encode(), token)
+    return Request("POST", path, payload, token)
 
 
 def endless(request: Request) -> Iterator[Request]:
@@ -226,8 +193,8 @@ class Leg:
 
 
 async def _client(port: int, requests: Iterator[Request], stop_at: float, leg: Leg, think: float) -> None:
-    """Send a request, read the whole answer, think (a scanner's pace), again; keep the connection alive."""
-    reader = writer = None
+    """Send a request, read the whole answer, think (a scanner's pace), again, on one keep-alive connection."""
+    connection = Connection(port)
     while time.perf_counter() < stop_at:
         if think:
             # Spread around the mean so the clients do not move in lock-step waves.
@@ -237,32 +204,15 @@ async def _client(port: int, requests: Iterator[Request], stop_at: float, leg: L
         except StopIteration:
             leg.ran_out = True
             break
-        if writer is None:
-            reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        started = time.perf_counter()
-        writer.write(request.encode(port))
-        await writer.drain()
-        status_line = await reader.readline()
-        if not status_line:  # the server closed an idle keep-alive connection: open another; the request is lost
-            writer.close()
-            writer = None
+        try:
+            answer = await connection.request(request.method, request.path, token=request.token, json_body=request.body)
+        except ConnectionLost:
+            leg.statuses[0] += 1  # no answer at all: counted as a failure, never as a latency
             continue
-        length, close = 0, False
-        while (line := await reader.readline()) not in (b"\r\n", b""):
-            name, _, value = line.decode("latin-1").partition(":")
-            if name.lower() == "content-length":
-                length = int(value)
-            elif name.lower() == "connection" and "close" in value.lower():
-                close = True
-        await reader.readexactly(length)
-        leg.received += length
-        leg.latencies.append(time.perf_counter() - started)
-        leg.statuses[int(status_line.split()[1])] += 1
-        if close:
-            writer.close()
-            writer = None
-    if writer is not None:
-        writer.close()
+        leg.latencies.append(answer.seconds)
+        leg.statuses[answer.status] += 1
+        leg.received += len(answer.body)
+    connection.close()
 
 
 def drive(server: Server, requests: Iterator[Request], seconds: float, clients: int, think: float = 0.0) -> Leg:
