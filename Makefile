@@ -67,8 +67,11 @@ test: install-dev node_modules/.installed translations lint
 		echo "== TEST_DATABASE_URL not set: PostgreSQL run skipped"; \
 	fi
 
+# All benches, or some: make bench BENCHES="checkin badges". Settings BENCH_* (bench/harness.py, docs/benchmarks.md).
+# Without BENCH_DATABASE_URL a scratch database is made on the local PostgreSQL and dropped after; SQLite when
+# PostgreSQL does not answer (with a warning).
 bench: install-dev translations
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCHES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

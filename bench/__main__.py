@@ -5,8 +5,8 @@ was measured against in the same run; a figure is the median of its runs (BENCH_
 Results land in bench/results/<UTC time>.json (not committed) with the machine (cores, CPU model, load average
 before and after each bench), and are printed as a Markdown table, ready for docs/benchmarks.md.
 
-Database: BENCH_DATABASE_URL if set (its public schema is dropped: never point it at data you keep). Otherwise a
-scratch database is created on the local PostgreSQL (BENCH_POSTGRES, postgresql://postgres@127.0.0.1:5432/postgres)
+Database: BENCH_DATABASE_URL if set (its public schema is dropped: never point it at data you keep; `sqlite` for
+SQLite files). Otherwise a scratch database is created on the local PostgreSQL (BENCH_POSTGRES, postgresql://postgres@127.0.0.1:5432/postgres)
 and dropped at the end; when PostgreSQL does not answer, the benches run on SQLite, with a warning.
 """
 
@@ -18,6 +18,7 @@ import os
 import platform
 import secrets
 import sys
+import time
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -100,8 +101,9 @@ def load_average() -> list[float]:
 @contextmanager
 def scratch_database():
     """Yield a description of the bench database and set BENCH_DATABASE_URL for the benches while it lasts."""
-    if os.environ.get("BENCH_DATABASE_URL"):
-        yield "BENCH_DATABASE_URL (PostgreSQL)"
+    given = os.environ.get("BENCH_DATABASE_URL")
+    if given:
+        yield "BENCH_DATABASE_URL (" + ("PostgreSQL" if given.startswith("postgres") else "SQLite") + ")"
         return
     from sqlalchemy import create_engine, text
     from sqlalchemy.exc import OperationalError
@@ -143,9 +145,11 @@ def main(names: list[str]) -> int:
             print(f"== {module_name}")
             report.current = module_name.removeprefix("bench_")
             loads[report.current] = {"before": load_average()}
+            started = time.monotonic()
             importlib.import_module(f"bench.{module_name}").run(report)
-            loads[report.current]["after"] = load_average()
-            print(f"  load average before {loads[report.current]['before']}, after {loads[report.current]['after']}")
+            loads[report.current] |= {"after": load_average(), "seconds": round(time.monotonic() - started, 1)}
+            load = loads[report.current]
+            print(f"  {load['seconds']:g} s; load average before {load['before']}, after {load['after']}")
     print()
     print(f"{about['cpus']} cores, {about['cpu_model']}, Python {about['python']}; database: {database}")
     print(
@@ -154,8 +158,8 @@ def main(names: list[str]) -> int:
     )
     print()
     print(report.markdown())
-    out = HERE / "results"
-    out.mkdir(exist_ok=True)
+    out = Path(os.environ.get("BENCH_RESULTS") or HERE / "results")
+    out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     payload = {
         "machine": about | {"database": database, "load_average": loads},
@@ -163,7 +167,7 @@ def main(names: list[str]) -> int:
         "figures": [asdict(f) | {"ratio": f.ratio} for f in report.figures],
     }
     (out / f"{stamp}.json").write_text(json.dumps(payload, indent=2, ensure_ascii=False))
-    print(f"\nwritten: bench/results/{stamp}.json")
+    print(f"\nwritten: {out / stamp}.json")
     return 1 if any(f.met is False for f in report.figures) and os.environ.get("BENCH_STRICT") else 0
 
 

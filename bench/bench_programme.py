@@ -83,24 +83,29 @@ def _event(slug: str, name: str, *, days: int, rooms: int, per_room: int) -> str
 
 
 def run(report) -> None:
+    slots = setting("PROGRAMME_SLOTS", 10)  # sessions per room and day; the smoke test takes 1
+    days, rooms = 3, 10
     with workspace() as workdir, bench_app(workdir) as (_app, url):
-        big = _event("bench-big", "The 3rd ASCN Annual Meeting", days=3, rooms=10, per_room=10)
+        big = _event("bench-big", "The 3rd ASCN Annual Meeting", days=days, rooms=rooms, per_room=slots)
         small = _event("bench-small", "A small workshop", days=1, rooms=3, per_room=4)
         baseline = seed_baseline()
         backend = backend_of(url)
+        count = days * rooms * slots
+        big_page, small_page = f"timetable, {count} sessions", "timetable, 12 sessions"
+        feed = f"programme feed (.ics), {count} sessions"
         subjects = {
             "baseline": baseline,
-            "timetable, 300 sessions": endless(Request("GET", f"/events/{big}")),
-            "timetable, 12 sessions": endless(Request("GET", f"/events/{small}")),
-            "programme feed (.ics), 300 sessions": endless(Request("GET", f"/events/{big}/calendar.ics")),
+            big_page: endless(Request("GET", f"/events/{big}")),
+            small_page: endless(Request("GET", f"/events/{small}")),
+            feed: endless(Request("GET", f"/events/{big}/calendar.ics")),
         }
         with gunicorn(workdir, url) as server:
-            print(f"  {backend}: 300 and 12 published sessions")
+            print(f"  {backend}: {count} and 12 published sessions")
             legs = alternate(server, subjects, clients=setting("PAGE_CLIENTS", 10))
         for name, against, baseline_name in (
-            ("timetable, 12 sessions", "baseline", "select + insert endpoint"),
-            ("timetable, 300 sessions", "timetable, 12 sessions", "same page, 12 sessions"),
-            ("programme feed (.ics), 300 sessions", "baseline", "select + insert endpoint"),
+            (small_page, "baseline", "select + insert endpoint"),
+            (big_page, small_page, "same page, 12 sessions"),
+            (feed, "baseline", "select + insert endpoint"),
         ):
             report_legs(
                 report, f"{name} ({backend})", legs[name], legs[against], baseline_name=baseline_name, sizes=True

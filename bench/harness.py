@@ -6,9 +6,10 @@ tests), one coroutine each, in the bench's own process. wrk is not installed her
 of microseconds of CPU per request, so on a 2-core machine it leaves the cores to gunicorn and PostgreSQL instead
 of competing with them as a thread per client would. What it does cost is measured and reported with the figures.
 
-Settings (environment): BENCH_DATABASE_URL (set by `python -m bench`: a scratch PostgreSQL database, else unset and
-a SQLite file is used), BENCH_CLIENTS (50), BENCH_SECONDS (8 per leg), BENCH_RUNS (3), BENCH_WORKERS and
-BENCH_THREADS (gunicorn gthread 4 x 2, as docs/deploy.md recommends).
+Settings (environment): BENCH_DATABASE_URL (set by `python -m bench`: a scratch PostgreSQL database; unset or
+`sqlite`: a SQLite file per bench), BENCH_CLIENTS (50), BENCH_SECONDS (8 per leg), BENCH_WARMUP (1.5 s per subject
+before its legs, not measured), BENCH_RUNS (3), BENCH_WORKERS and BENCH_THREADS (gunicorn gthread 4 x 2, as
+docs/deploy.md recommends).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import logging
 import os
 import random
 import shutil
+import signal
 import statistics
 import subprocess
 import tempfile
@@ -26,6 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from bench.serving import Connection, ConnectionLost, free_port, start_gunicorn, stop_gunicorn, worker_pids
@@ -43,10 +46,16 @@ def setting(name: str, default: float) -> float:
 # The database ------------------------------------------------------------------------------------------------
 
 
+def postgres_url() -> str | None:
+    """BENCH_DATABASE_URL when it names a PostgreSQL database; `sqlite` (or nothing) means a SQLite file per bench."""
+    url = os.environ.get("BENCH_DATABASE_URL") or ""
+    return url if url.startswith("postgres") else None
+
+
 def database_url(workdir: Path, *, sqlite: bool = False) -> str:
-    """The bench's database, emptied: BENCH_DATABASE_URL (its public schema is dropped), else (or when `sqlite`)
-    a new SQLite file."""
-    url = None if sqlite else os.environ.get("BENCH_DATABASE_URL")
+    """The bench's database, emptied: the PostgreSQL one of BENCH_DATABASE_URL (its public schema is dropped),
+    else (or when `sqlite`) a new SQLite file."""
+    url = None if sqlite else postgres_url()
     if not url:
         return f"sqlite:///{workdir / 'bench.sqlite3'}"
     from sqlalchemy import create_engine, text
@@ -75,21 +84,42 @@ def bench_app(workdir: Path, *, sqlite: bool = False, **overrides):
     from core import create_app
     from core.extensions import db
 
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # the migrations' names, once per bench: noise here
     url = database_url(workdir, sqlite=sqlite)
     config = {
         "SQLALCHEMY_DATABASE_URI": url,
         "INSTANCE_DIR": str(workdir / "instance"),
         "BASE_URL": "http://bench.test",
     }
+    if url.startswith("sqlite"):
+        Path(url.removeprefix("sqlite:///")).write_bytes(_migrated_sqlite())
     app = create_app(config | overrides)
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # the migrations' names, once per bench: noise here
     with app.app_context():
-        upgrade()
+        if not url.startswith("sqlite"):
+            upgrade()
         try:
             yield app, url
         finally:
             db.session.remove()
             db.engine.dispose()
+
+
+@cache
+def _migrated_sqlite() -> bytes:
+    """An empty SQLite database built by the migrations, once per process: every SQLite bench starts from a copy
+    (the migrations take a second or two each time, which the smoke test of the benches would pay five times)."""
+    from flask_migrate import upgrade
+
+    from core import create_app
+    from core.extensions import db
+
+    with workspace() as workdir:
+        path = workdir / "template.sqlite3"
+        app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "INSTANCE_DIR": str(workdir / "instance")})
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+        return path.read_bytes()
 
 
 @contextmanager
@@ -132,7 +162,12 @@ def gunicorn(workdir: Path, url: str):
     try:
         yield Server(process, port, url.rsplit("/", 1)[-1].split("?")[0])
     finally:
+        # The legs are over: a quick shutdown (SIGQUIT), not the graceful one that waits out the workers' loop.
+        if process.poll() is None:
+            process.send_signal(signal.SIGQUIT)
         stop_gunicorn(process)
+        if process.stderr is not None:  # stop_gunicorn has read it; the pipe is ours to close
+            process.stderr.close()
 
 
 # Requests ----------------------------------------------------------------------------------------------------
@@ -245,8 +280,10 @@ def alternate(
     """
     clients = clients or setting("CLIENTS", 50)
     seconds = seconds or setting("SECONDS", 8.0)
-    for requests in subjects.values():  # warm-up: connections, pools, caches, the first template compile
-        drive(server, requests, min(seconds, 1.5), clients, think)
+    warm_up = setting("WARMUP", 1.5)
+    for requests in subjects.values():  # connections, pools, caches, the first template compile: not measured
+        if warm_up:
+            drive(server, requests, warm_up, clients, think)
     legs: dict[str, list[Leg]] = {name: [] for name in subjects}
     for _round in range(setting("RUNS", 3)):
         for name, requests in subjects.items():
@@ -348,6 +385,9 @@ def report_legs(
     """Requests/s, p50, p99 and the server's CPU per request of `legs` (and the size of an answer), each the median
     of its runs, beside the baseline's; a target is missed too when any answer was not 2xx."""
     clean = all(leg.failures == 0 for leg in legs)
+    if not clean:  # a figure of its own, so that nobody reads the others without seeing it
+        failures = [leg.failures for leg in legs]
+        report.add(f"{label}: answers not 2xx", sum(failures), "answers", runs=failures, target="none", met=False)
 
     def add(name: str, unit: str, measure: Callable[[Leg], float], **target) -> None:
         runs = [measure(leg) for leg in legs]
