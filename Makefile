@@ -73,8 +73,11 @@ test: install-dev node_modules/.installed translations lint
 		test $$sqlite_rc -eq 0 -a $$postgres_rc -eq 0; \
 	fi
 
+# All benches, or some: make bench BENCHES="checkin badges". Settings BENCH_* (bench/harness.py, docs/benchmarks.md).
+# Without BENCH_DATABASE_URL a scratch database is made on the local PostgreSQL and dropped after; SQLite when
+# PostgreSQL does not answer (with a warning).
 bench: install-dev translations
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCHES)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

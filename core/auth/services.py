@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from core.auth.models import LANGUAGES, ApiToken, Role, User, UserRole, hash_token
@@ -169,12 +170,18 @@ def issue_token(user: User, name: str = "api") -> str:
 
 
 def user_for_token(raw_token: str) -> User | None:
-    token = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_hash == hash_token(raw_token), ApiToken.revoked_at.is_(None))
+    """The active account behind a live bearer token, or None.
+
+    Every API call asks, a scanner at the door several times a second: the token, the account and its roles come
+    in one statement instead of three (bench/bench_checkin.py).
+    """
+    statement = (
+        select(User)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == hash_token(raw_token), ApiToken.revoked_at.is_(None), User.is_active)
+        .options(joinedload(User.role_rows))
     )
-    if token is None or not token.user.is_active:
-        return None
-    return token.user
+    return db.session.scalars(statement).unique().one_or_none()
 
 
 def revoke_token(raw_token: str) -> None:
