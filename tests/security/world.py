@@ -122,6 +122,9 @@ class World:
             db.session.commit()
         return self.users["password"]
 
+    def reset_token(self) -> str:
+        return accounts.make_reset_token(self.password_user())
+
     # Programme ---------------------------------------------------------------------------------------------------
 
     def fresh_event(self) -> Event:
@@ -275,6 +278,8 @@ def build_world() -> World:
         "booking_id": world.booking.id,
         "exhibitor_id": world.exhibitor.id,
         "lead_id": world.lead.id,
+        "feed_token": world.registration.feed_token,
+        "version": world.exhibitor.logo_version,
     }
     return world
 
