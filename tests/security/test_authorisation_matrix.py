@@ -5,146 +5,48 @@ the data behind the call belongs to someone else, the owner, and is Viet Nam's w
 401 not signed in, 403 the role may not, 404 the caller may not know the object exists, 2xx allowed. One world is built
 per table and every row is called by every actor; the mismatches are reported together, as a table. A coverage test
 fails as soon as an operation of the document, or a route of the app, has no row: a new endpoint needs its decision.
+The machinery (rows, bodies, fresh objects, checks, running a table) is in tests/security/matrix.py.
 """
 
 from __future__ import annotations
 
-import io
-import json
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
-
 import pytest
 
-from core.extensions import db
-from tests.fixtures.accounts import PASSWORD, csrf_token_from
-from tests.security.world import ACTORS, OWNER_COUNTRY, OWNER_NAME, World, build_world, png
+from tests.fixtures.accounts import PASSWORD
+from tests.security.matrix import (
+    RULE_PARAMETER,
+    Browsers,
+    Call,
+    booth_sheet,
+    call_api,
+    credentials,
+    delegation_sheet,
+    drafts_to_organisers,
+    fresh_approved,
+    fresh_booking,
+    fresh_booth,
+    fresh_event,
+    fresh_pending,
+    fresh_pending_exhibitor,
+    fresh_session,
+    fresh_signup,
+    join_link_to_registrants,
+    logo,
+    new_account,
+    new_event,
+    new_session,
+    own_country_only,
+    owners_own_event,
+    owners_pending_exhibitor,
+    owners_pending_exhibitor_page,
+    pending_to_organisers,
+    row,
+    run_table,
+    someone_else_of_viet_nam,
+)
+from tests.security.world import World, build_world
 
-Factory = Callable[[World, str], dict]
-
-
-@dataclass(frozen=True)
-class Call:
-    method: str
-    path: str  # as the OpenAPI document (or the url_map) writes it
-    expected: dict[str, int]
-    label: str = ""
-    params: Factory | None = None  # path parameters other than the world's shared objects, made anew for each actor
-    json: Factory | None = None
-    form: Factory | None = None  # multipart or form fields
-    # The call consumes its caller: "token" (sign-out), "account" (applying makes it an exhibitor), "password"
-    # (deleting it needs its password); the caller is then made anew like the actor (World.bearer).
-    fresh_caller: str | None = None
-    check: Callable[[World, str, object], None] | None = field(default=None, compare=False)
-
-    @property
-    def operation(self) -> tuple[str, str]:
-        return self.method, self.path
-
-
-def row(method: str, path: str, statuses: str, **options) -> Call:
-    """A row of the table: `statuses` holds one status per actor, in the order of ACTORS."""
-    codes = [int(code) for code in statuses.split()]
-    assert len(codes) == len(ACTORS), (method, path)
-    return Call(method, path, dict(zip(ACTORS, codes, strict=True)), **options)
-
-
-# Bodies and fresh objects ----------------------------------------------------------------------------------------
-
-
-def new_account(world, actor):
-    return {"email": f"new{world.number()}@example.org", "password": PASSWORD, "full_name": "Đặng Thu Thảo"}
-
-
-def credentials(world, actor):
-    return {"email": world.password_user().email, "password": PASSWORD}
-
-
-def new_event(world, actor):
-    n = world.number()
-    dates = {"starts_on": "2021-03-01", "ends_on": "2021-03-02", "timezone": "Asia/Ho_Chi_Minh"}
-    return {"slug": f"new-{n}", "name": f"ASCN Workshop {n}", **dates}
-
-
-def new_session(world, actor):
-    start, end = world.slot()
-    return {"title": "Smart mobility", "kind": "plenary", "starts_at": start.isoformat(), "ends_at": end.isoformat()}
-
-
-def fresh_event(world, actor):
-    return {"event_id": world.fresh_event().id}
-
-
-def fresh_session(world, actor):
-    return {"session_id": world.fresh_session().id}
-
-
-def fresh_pending(world, actor):
-    return {"registration_id": world.fresh_registration("pending").id}
-
-
-def fresh_approved(world, actor):
-    return {"registration_id": world.fresh_registration().id}
-
-
-def fresh_signup(world, actor):
-    signup = world.fresh_signup(world.registration)
-    return {"session_id": signup.session_id, "registration_id": signup.registration_id}
-
-
-def someone_else_of_viet_nam(world, actor):
-    return {
-        "consent_data_processing": True,
-        "email": f"delegate{world.number()}@moc.gov.vn",
-        "full_name": "Hoàng Văn Nam",
-        "country": OWNER_COUNTRY,
-    }
-
-
-def delegation_sheet(world, actor):
-    sheet = f"email,full_name,country,consent_data_processing\nsheet{world.number()}@moc.gov.vn,Bùi Thị Mai,VN,yes\n"
-    return {"file": (io.BytesIO(sheet.encode()), "delegation.csv")}
-
-
-def booth_sheet(world, actor):
-    booth = world.booth_fields()
-    sheet = "code,hall,x,y,width,depth,price\n" + ",".join(str(booth[k]) for k in booth) + "\n"
-    return {"file": (io.BytesIO(sheet.encode()), "booths.csv")}
-
-
-def logo(world, actor):
-    return {"file": (io.BytesIO(png()), "logo.png")}
-
-
-def owners_pending_exhibitor(world, actor):
-    return {"exhibitor_id": world.fresh_exhibitor(account=world.users["owner"], event=world.fresh_event()).id}
-
-
-def body_text(response) -> str:
-    if response.is_json:
-        return json.dumps(response.get_json(), ensure_ascii=False)
-    return response.get_data(as_text=True)
-
-
-def shown_only_to(actors: tuple[str, ...], needle: Callable[[World], str], what: str):
-    """A check: the answer holds `needle` for these actors, and for no other."""
-
-    def check(world, actor, response):
-        assert (needle(world) in body_text(response)) == (actor in actors), what
-
-    return check
-
-
-ORGANISERS = ("organiser", "admin")
-drafts_to_organisers = shown_only_to(ORGANISERS, lambda w: w.draft_event.slug, "the draft event")
-join_link_to_registrants = shown_only_to((*ORGANISERS, "owner"), lambda w: w.session.online_url, "the join link")
-pending_to_organisers = shown_only_to(ORGANISERS, lambda w: w.pending_exhibitor.name, "the pending exhibitor")
-# The focal point is Cambodia's; the registrations are Viet Nam's.
-own_country_only = shown_only_to(ORGANISERS, lambda w: OWNER_NAME, "the owner's name")
-
-
-# The table -------------------------------------------------------------------------------------------------------
+# The API --------------------------------------------------------------------------------------------------------------
 
 # fmt: off
 #                                                                           nobody                           owner
@@ -282,96 +184,10 @@ API_CALLS = [
 # fmt: on
 
 
-# Running a table -------------------------------------------------------------------------------------------------
-
-
-def call_api(client, world: World, call: Call, actor: str) -> object:
-    params = world.ids | (call.params(world, actor) if call.params else {})
-    options: dict = {"headers": world.bearer(actor, call.fresh_caller)}
-    if call.json:
-        options["json"] = call.json(world, actor)
-    if call.form:
-        options["data"] = call.form(world, actor)
-    return client.open(call.path.format(**params), method=call.method, **options)
-
-
-def mismatch(call: Call, actor: str, response, problem: str) -> str:
-    body = response.get_data(as_text=True)[:160].replace("\n", " ") if response.mimetype != "application/pdf" else ""
-    return f"{call.method} {call.path} {call.label} as {actor}: {problem} {body}"
-
-
-def run_table(world: World, calls: list[Call], perform: Callable, also: Callable | None = None) -> list[str]:
-    """Call every row as every actor with `perform(call, actor)`; the mismatches, one line each."""
-    problems = []
-    for call in calls:
-        for actor in ACTORS:
-            response = perform(call, actor)
-            expected = call.expected[actor]
-            try:
-                assert response.status_code == expected, f"expected {expected}, got {response.status_code}"
-                if call.check is not None and response.status_code < 300:
-                    call.check(world, actor, response)
-                if also is not None:
-                    also(call, actor, response)
-            except AssertionError as exc:
-                problems.append(mismatch(call, actor, response, str(exc).split("\n")[0]))
-            response.close()
-            db.session.rollback()  # what a call left in the test's session is not the next one's
-    return problems
-
-
-@pytest.fixture
-def world(app) -> World:
-    return build_world()
-
-
-def test_every_api_operation_answers_every_role_as_the_table_says(client, world):
-    problems = run_table(world, API_CALLS, lambda call, actor: call_api(client, world, call, actor))
-    assert not problems, "\n".join(problems)
-
-
-def test_every_operation_of_the_openapi_document_has_a_row(client):
-    spec = client.get("/api/v1/openapi.json").get_json()
-    documented = {
-        (method.upper(), path)
-        for path, operations in spec["paths"].items()
-        for method in operations
-        if method in {"get", "post", "put", "patch", "delete"}
-    }
-    in_table = {call.operation for call in API_CALLS}
-    assert not documented - in_table, f"operations without a row: {sorted(documented - in_table)}"
-    assert not in_table - documented, f"rows for operations the document does not have: {sorted(in_table - documented)}"
-
-
 # Pages -----------------------------------------------------------------------------------------------------------
 # The HTML routes of app.url_map (the /api/v1 ones of the OpenAPI document are above). Signed in with the session
 # cookie, as a browser is; a POST carries a valid CSRF token and an empty form unless the row gives one, so that it is
 # the role, not the token, that turns it away. Nobody is sent to the sign-in page (302) where a sign-in is needed.
-
-
-def owners_own_event(world, actor):
-    """The owner's own registration, in an event of its own (for a call that ends it); the summit for the others."""
-    if actor != "owner":
-        return {}
-    return {"slug": world.fresh_registration_for("owner").event.slug}
-
-
-def owners_pending_exhibitor_page(world, actor):
-    exhibitor = world.fresh_exhibitor(account=world.users["owner"], event=world.fresh_event())
-    return {"exhibitor_id": exhibitor.id, "slug": exhibitor.event.slug}
-
-
-def fresh_pending_exhibitor(world, actor):
-    return {"exhibitor_id": world.fresh_exhibitor().id}
-
-
-def fresh_booking(world, actor):
-    return {"booking_id": world.fresh_booking().id}
-
-
-def fresh_booth(world, actor):
-    return {"booth_id": world.fresh_booth().id}
-
 
 # fmt: off
 #                                                                           nobody                           owner
@@ -538,43 +354,28 @@ PAGES = [
 ]
 # fmt: on
 
-RULE_PARAMETER = re.compile(r"<(?:[^<>]*:)?(\w+)>")
+
+@pytest.fixture
+def world(app) -> World:
+    return build_world()
 
 
-class Browsers:
-    """One signed-in test client per actor (the session cookie of Flask-Login, set directly: no slow sign-in)."""
+def test_every_api_operation_answers_every_role_as_the_table_says(client, world):
+    problems = run_table(world, API_CALLS, lambda call, actor: call_api(client, world, call, actor))
+    assert not problems, "\n".join(problems)
 
-    def __init__(self, app, world: World):
-        self.app, self.world = app, world
-        self.clients: dict[str, tuple[object, str]] = {}
 
-    def new(self, actor: str) -> tuple[object, str]:
-        """A client signed in as the actor, and the CSRF token of its session."""
-        client = self.app.test_client()
-        if actor != "nobody":
-            with client.session_transaction() as session:
-                session["_user_id"] = self.world.users[actor].get_id()
-                session["_fresh"] = True
-        page = client.get("/sign-in" if actor == "nobody" else "/account")
-        return client, csrf_token_from(page.get_data(as_text=True))
-
-    def client(self, actor: str, *, fresh: bool = False) -> tuple[object, str]:
-        if fresh:
-            return self.new(actor)
-        if actor not in self.clients:
-            self.clients[actor] = self.new(actor)
-        return self.clients[actor]
-
-    def open(self, call: Call, actor: str):
-        params = self.world.ids | (call.params(self.world, actor) if call.params else {})
-        url = RULE_PARAMETER.sub(lambda match: str(params[match.group(1)]), call.path)
-        client, token = self.client(actor, fresh=call.fresh_caller == "client")
-        if call.method == "GET":
-            return client.get(url)
-        if call.json:
-            return client.post(url, json=call.json(self.world, actor), headers={"X-CSRFToken": token})
-        form = call.form(self.world, actor) if call.form else {}
-        return client.post(url, data={"csrf_token": token, **form})
+def test_every_operation_of_the_openapi_document_has_a_row(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    documented = {
+        (method.upper(), path)
+        for path, operations in spec["paths"].items()
+        for method in operations
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+    in_table = {call.operation for call in API_CALLS}
+    assert not documented - in_table, f"operations without a row: {sorted(documented - in_table)}"
+    assert not in_table - documented, f"rows for operations the document does not have: {sorted(in_table - documented)}"
 
 
 def test_every_page_answers_every_role_as_the_table_says(app, world):
