@@ -167,14 +167,28 @@ def fresh_booth(world, actor):
 # Running a table -------------------------------------------------------------------------------------------------
 
 
-def call_api(client, world: World, call: Call, actor: str) -> object:
+RULE_PARAMETER = re.compile(r"<(?:[^<>]*:)?(\w+)>")
+
+
+def request_for(world: World, call: Call, actor: str) -> tuple[str, dict]:
+    """The URL of one call of a row (its path with real ids, fresh objects made now) and its body, as the test
+    client's keyword arguments."""
     params = world.ids | (call.params(world, actor) if call.params else {})
-    options: dict = {"headers": world.bearer(actor, call.fresh_caller)}
+    if "<" in call.path:  # a url_map rule
+        url = RULE_PARAMETER.sub(lambda match: str(params[match.group(1)]), call.path)
+    else:  # an OpenAPI path
+        url = call.path.format(**params)
+    body: dict = {}
     if call.json:
-        options["json"] = call.json(world, actor)
+        body["json"] = call.json(world, actor)
     if call.form:
-        options["data"] = call.form(world, actor)
-    return client.open(call.path.format(**params), method=call.method, **options)
+        body["data"] = call.form(world, actor)
+    return url, body
+
+
+def call_api(client, world: World, call: Call, actor: str) -> object:
+    url, body = request_for(world, call, actor)
+    return client.open(url, method=call.method, headers=world.bearer(actor, call.fresh_caller), **body)
 
 
 def mismatch(call: Call, actor: str, response, problem: str) -> str:
@@ -202,9 +216,6 @@ def run_table(world: World, calls: list[Call], perform: Callable, also: Callable
     return problems
 
 
-RULE_PARAMETER = re.compile(r"<(?:[^<>]*:)?(\w+)>")
-
-
 class Browsers:
     """One signed-in test client per actor (the session cookie of Flask-Login, set directly: no slow sign-in)."""
 
@@ -230,12 +241,11 @@ class Browsers:
         return self.clients[actor]
 
     def open(self, call: Call, actor: str):
-        params = self.world.ids | (call.params(self.world, actor) if call.params else {})
-        url = RULE_PARAMETER.sub(lambda match: str(params[match.group(1)]), call.path)
+        """The call as a browser makes it: a form POST with the page's CSRF token, a script's with its header."""
+        url, body = request_for(self.world, call, actor)
         client, token = self.client(actor, fresh=call.fresh_caller == "client")
         if call.method == "GET":
             return client.get(url)
-        if call.json:
-            return client.post(url, json=call.json(self.world, actor), headers={"X-CSRFToken": token})
-        form = call.form(self.world, actor) if call.form else {}
-        return client.post(url, data={"csrf_token": token, **form})
+        if "json" in body:
+            return client.post(url, headers={"X-CSRFToken": token}, **body)
+        return client.post(url, data={"csrf_token": token, **body.get("data", {})})

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import io
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -17,7 +18,9 @@ from core.extensions import db
 from exhibitors.models import Exhibitor, ExhibitorLogo
 from registration.models import Registration
 from tests.fixtures.accounts import PASSWORD, csrf_token_from
-from tests.security.world import png
+from tests.security.matrix import Browsers, request_for
+from tests.security.test_authorisation_matrix import API_CALLS, PAGES
+from tests.security.world import ACTORS, World, build_world, png
 
 ELSEWHERE = [
     "https://evil.example",
@@ -209,3 +212,124 @@ def test_a_logo_over_the_request_limit_is_a_413_and_the_old_logo_stays(
     assert response.status_code == 413
     db.session.expire_all()
     assert exhibitor.logo_version == 1
+
+
+# --- CSRF: every form refused without its token, and nothing changed ---
+
+CSRF_REFUSAL = "The form has expired or was not sent from this site. Please try again."
+
+
+@pytest.fixture
+def world(app) -> World:
+    return build_world()
+
+
+def database_rows() -> dict[str, list[str]]:
+    """Every row of every table, to compare before and after a refused call."""
+    db.session.expire_all()
+    with db.engine.connect() as connection:
+        return {
+            table.name: sorted(repr(tuple(row)) for row in connection.execute(table.select()))
+            for table in db.metadata.sorted_tables
+        }
+
+
+def allowed_actor(call) -> str:
+    """One who may make the call: then only the missing token can be what turns it away."""
+    return next(actor for actor in ("owner", "organiser", "admin", *ACTORS) if call.expected[actor] < 400)
+
+
+def test_every_form_post_without_the_csrf_token_is_refused_and_changes_nothing(app, world):
+    browsers = Browsers(app, world)
+    posts = [call for call in PAGES if call.method == "POST"]
+    assert len(posts) > 40
+    problems = []
+    for call in posts:
+        actor = allowed_actor(call)
+        client, _token = browsers.client(actor)
+        url, body = request_for(world, call, actor)
+        before = database_rows()
+        response = client.post(url, **body)
+        if response.status_code != 400 or CSRF_REFUSAL not in page_text(response):
+            problems.append(f"POST {call.path} as {actor}: {response.status_code}")
+        elif database_rows() != before:
+            problems.append(f"POST {call.path} as {actor}: the database changed")
+    assert not problems, "\n".join(problems)
+
+
+# --- the API takes bearer tokens only: a browser's cookie opens nothing there, so it needs no CSRF token ---
+
+
+def test_no_api_operation_accepts_a_signed_in_browsers_cookie(app, world):
+    browsers = Browsers(app, world)
+    client, _token = browsers.client("admin")  # signed in with the session cookie, and holding every role
+    assert client.get("/account").status_code == 200
+    needing_sign_in = [call for call in API_CALLS if call.expected["nobody"] == 401]
+    assert len(needing_sign_in) > 50
+    problems = []
+    for call in needing_sign_in:
+        url, body = request_for(world, call, "admin")
+        before = database_rows()
+        response = client.open(url, method=call.method, **body)
+        if response.status_code != 401 or response.get_json()["error"]["code"] != "unauthorized":
+            problems.append(f"{call.method} {call.path}: {response.status_code}")
+        elif database_rows() != before:
+            problems.append(f"{call.method} {call.path}: the database changed")
+    assert not problems, "\n".join(problems)
+
+
+# --- Content-Security-Policy: no template has inline script for it to block ---
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+SCRIPT_ELEMENT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.IGNORECASE | re.DOTALL)
+EVENT_HANDLER_ATTRIBUTE = re.compile(r"<[a-z][^>]*?\son[a-z]+\s*=", re.IGNORECASE | re.DOTALL)
+SCRIPT_URL = re.compile(r"""(?:href|src|action|formaction)\s*=\s*["']?\s*javascript:""", re.IGNORECASE)
+
+
+def inline_script_in(source: str) -> list[str]:
+    found = []
+    for attributes, body in SCRIPT_ELEMENT.findall(source):
+        if "src=" not in attributes.replace(" ", ""):
+            found.append(f"<script{attributes}> without src")
+        elif body.strip():
+            found.append(f"<script{attributes}> with a body")
+    found += [f"event handler: {match.group(0)[-40:]}" for match in EVENT_HANDLER_ATTRIBUTE.finditer(source)]
+    found += [f"javascript: URL: {match.group(0)}" for match in SCRIPT_URL.finditer(source)]
+    return found
+
+
+def test_no_template_has_inline_script_event_handlers_or_script_urls():
+    templates = sorted(TEMPLATES.rglob("*.html"))
+    assert len(templates) > 50
+    problems = {str(path.relative_to(TEMPLATES)): inline_script_in(path.read_text()) for path in templates}
+    assert not {name: found for name, found in problems.items() if found}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<script>alert(1)</script>",
+        '<script type="module">import "/x.js"</script>',
+        '<script src="/static/js/app.js">alert(1)</script>',
+        '<button class="btn" onclick="go()">Go</button>',
+        '<img\n  src="/logo.png"\n  onerror="steal()">',
+        '<a href="javascript:alert(1)">x</a>',
+    ],
+)
+def test_the_template_scan_finds_inline_script(source):
+    assert inline_script_in(source)
+
+
+def test_the_template_scan_lets_script_files_through():
+    assert not inline_script_in("<script src=\"{{ url_for('static', filename='js/app.js') }}\" defer></script>")
+    assert not inline_script_in('<a href="/events" data-confirm="Cancel?" class="once">Events</a>')
+
+
+def test_the_policy_also_shuts_plugins_and_base_tags_out(client):
+    """script-src alone is not enough: an <object> or a <base> tag an attacker slips in would load script elsewhere
+    (tests/core/test_security.py checks script-src, default-src and frame-ancestors)."""
+    for path in ("/", "/api/v1/docs", "/sign-in"):
+        policy = client.get(path).headers["Content-Security-Policy"]
+        directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+        assert directives["object-src"] == "'none'", path
+        assert directives["base-uri"] == "'self'", path
