@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -119,6 +120,14 @@ def _webargs_fields(exc: HTTPException) -> dict | None:
     return fields or None
 
 
+def _http_message(status: int, exc: HTTPException) -> str:
+    if status == 413 and current_app.config.get("MAX_CONTENT_LENGTH"):
+        # The limit, so that the person knows how much smaller to make the file.
+        size = f"{current_app.config['MAX_CONTENT_LENGTH'] / 1024 / 1024:g}"
+        return _("What you sent is larger than the %(size)s MB this site accepts.", size=size)
+    return str(HTTP_ERROR_MESSAGES.get(status, exc.description or exc.name))
+
+
 def _render_html(status: int, message: str):
     template = f"errors/{status}.html" if status in (403, 404, 500) else "errors/generic.html"
     return render_template(template, status=status, message=message), status
@@ -147,7 +156,7 @@ def handle_http_exception(exc: HTTPException):
         if status == 400 and fields:
             # Malformed JSON is a 400 with a sentence, not a field list.
             fields = None
-        message = str(HTTP_ERROR_MESSAGES.get(status, exc.description or exc.name))
+        message = _http_message(status, exc)
         if status == 400 and (getattr(exc, "data", None) or {}).get("messages"):
             message = str(_l("The request body is not valid JSON."))
         response = jsonify(error_body(HTTP_ERROR_CODES.get(status, "http_error"), message, fields))
@@ -157,8 +166,7 @@ def handle_http_exception(exc: HTTPException):
         return response, status
     if isinstance(exc, CSRFError):
         return _render_html(400, str(_l("The form has expired or was not sent from this site. Please try again.")))
-    message = str(HTTP_ERROR_MESSAGES.get(status, exc.description or exc.name))
-    body, status = _render_html(status, message)
+    body, status = _render_html(status, _http_message(status, exc))
     return body, status, {k: v for k, v in headers.items() if k in ("Allow", "Retry-After")}
 
 

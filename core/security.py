@@ -1,6 +1,8 @@
-"""Security headers on every response."""
+"""Security headers on every response, and the one check of where a redirect taken from a request may lead."""
 
 from __future__ import annotations
+
+from urllib.parse import urlsplit
 
 from flask import Flask, request
 
@@ -29,3 +31,18 @@ def add_security_headers(response):
 
 def init_security(app: Flask) -> None:
     app.after_request(add_security_headers)
+
+
+def local_path(target: str | None, default: str) -> str:
+    """`target` if it is a path on this site, else `default`: a redirect anywhere else would be an open redirect.
+
+    Browsers drop tabs and line breaks from an address and read a backslash as a slash, so "/<TAB>/evil.example"
+    and "/\\evil.example" leave the site as "//evil.example" does; a line break would also break the header.
+    """
+    target = target or ""
+    if "\\" in target or any(ord(character) < 0x20 or ord(character) == 0x7F for character in target):
+        return default
+    parts = urlsplit(target)
+    if not target.startswith("/") or target.startswith("//") or parts.scheme or parts.netloc:
+        return default
+    return target

@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.auth.access import public
 from core.extensions import db
+from core.security import local_path
 from core.signals import home_sections
 
 bp = Blueprint("main", __name__)
@@ -33,10 +34,7 @@ def set_language(code: str):
         if current_user.is_authenticated and current_user.language != code:
             current_user.language = code
             db.session.commit()
-    target = request.args.get("next") or ""
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.home")
-    return redirect(target)
+    return redirect(local_path(request.args.get("next"), url_for("main.home")))
 
 
 @bp.get("/healthz")

@@ -17,6 +17,7 @@ from core.auth.access import require_role
 from core.auth.models import Role
 from core.errors import DomainError, attach_to_form
 from core.extensions import db
+from core.security import local_path
 from events.services import get_event, published_events
 from registration import bp, report, services
 from registration.forms import (
@@ -99,9 +100,7 @@ def manage_registrations(event_id: int):
 def decide_registrations(event_id: int):
     event = _event_for_manager(event_id)
     form = DecisionForm()
-    back = request.form.get("next") or url_for("registration.manage_registrations", event_id=event.id)
-    if not back.startswith("/") or back.startswith("//"):
-        back = url_for("registration.manage_registrations", event_id=event.id)
+    back = local_path(request.form.get("next"), url_for("registration.manage_registrations", event_id=event.id))
     ids = [int(value) for value in request.form.getlist("registration_ids") if value.isdigit()]
     if not form.validate_on_submit():
         flash(_("The decision could not be sent. Please try again."), "danger")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -27,17 +26,13 @@ from core.auth.models import Role, User
 from core.errors import DomainError, attach_to_form
 from core.extensions import db, limiter
 from core.ratelimit import sign_in_limit, sign_in_limit_by_account
+from core.security import local_path
 
 bp = Blueprint("auth", __name__)
 
 
 def _safe_next(default: str) -> str:
-    target = request.args.get("next") or ""
-    parts = urlsplit(target)
-    # Only a path on this site: an absolute or scheme-relative URL would be an open redirect.
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc and not parts.scheme:
-        return target
-    return default
+    return local_path(request.args.get("next"), default)
 
 
 @bp.route("/sign-up", methods=["GET", "POST"])
