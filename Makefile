@@ -7,7 +7,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test lint format translations extract-messages bench install install-dev clean
+.PHONY: run test lint format translations extract-messages bench audit install install-dev clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -78,6 +78,16 @@ test: install-dev node_modules/.installed translations lint
 # PostgreSQL does not answer (with a warning).
 bench: install-dev translations
 	$(BIN)/python -m bench $(BENCHES)
+
+# Known vulnerabilities of every pinned package, from PyPI's advisory data (AUDIT_SERVICE=osv for OSV's). --strict:
+# a package that could not be checked (no network, an index without the advisory API) fails the audit, so an audit
+# that checked nothing never passes.
+AUDIT_SERVICE ?= pypi
+audit: install-dev
+	@$(BIN)/pip-audit --strict --no-deps --disable-pip --progress-spinner off --vulnerability-service $(AUDIT_SERVICE) \
+		-r requirements.txt -r requirements-dev.txt || { \
+		echo "make audit FAILED: a vulnerability is listed above, or a package could not be checked because the"; \
+		echo "advisory service ($(AUDIT_SERVICE)) was not reachable. See docs/security.md."; exit 1; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

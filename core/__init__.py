@@ -23,6 +23,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         static_folder=str(BASE_DIR / "static"),
     )
     app.config.update(config)
+    from core.db import DatabaseIdConverter
+
+    app.url_map.converters["int"] = DatabaseIdConverter
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     if app.config["PROXY_FIX_HOPS"]:

@@ -8,6 +8,7 @@ from flask_smorest import Api
 from sqlalchemy import Select, func, select
 from swagger_ui_bundle import swagger_ui_path
 
+from core.db import MAX_INTEGER
 from core.errors import API_PREFIX
 from core.extensions import csrf, db
 
@@ -43,9 +44,14 @@ api = SummitApi(
 
 BEARER = [{"bearerAuth": []}]
 
+# What an integer column holds: a larger id or count would fail in the database (a 500), not be refused (a 422).
+ID = ma.validate.Range(min=1, max=MAX_INTEGER)
+COUNT = ma.validate.Range(min=0, max=MAX_INTEGER)
+
 
 class PageArgsSchema(ma.Schema):
-    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    # Bounded, so that the offset it makes stays a number the database takes.
+    page = ma.fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=1_000_000))
     per_page = ma.fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=200))
 
 

@@ -1,4 +1,4 @@
-"""Typed declarative base, constraint naming convention, and a UTC datetime column type."""
+"""Typed declarative base, constraint naming convention, a UTC datetime column type, and the id in a URL."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from sqlalchemy import DateTime, MetaData, TypeDecorator, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
+from werkzeug.routing import IntegerConverter
 
 # Named constraints let Alembic alter them on every backend (SQLite batch mode needs the names).
 NAMING_CONVENTION = {
@@ -41,6 +42,18 @@ class UTCDateTime(TypeDecorator):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+# The largest value of an integer column (PostgreSQL's `integer`); SQLite stops at 2⁶³−1.
+MAX_INTEGER = 2**31 - 1
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:…>` in every route: a number an id column can hold. A longer one names nothing, so the router answers
+    404; unbounded, it reached the database, which failed on it (a 500). The OpenAPI document shows the bound."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_INTEGER, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 class Base(DeclarativeBase):

@@ -1,10 +1,13 @@
-"""Security headers on every response, and the one check of where a redirect taken from a request may lead."""
+"""Security headers on every response, the one check of where a redirect taken from a request may lead, and the
+refusal of the NUL character in anything a request carries."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
-from flask import Flask, request
+from flask import Flask, abort, request
+from flask_babel import gettext as _
 
 # No inline script anywhere: every script is a file under /static.
 CONTENT_SECURITY_POLICY = (
@@ -29,7 +32,50 @@ def add_security_headers(response):
     return response
 
 
+NUL = "\x00"
+
+
+def _strings_with_nul(value, name: str) -> Iterator[str]:
+    """The names of the fields of a JSON value (top-level keys) whose text holds a NUL character."""
+    if isinstance(value, str):
+        if NUL in value:
+            yield name
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings_with_nul(key, name or str(key))
+            yield from _strings_with_nul(item, name or str(key))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings_with_nul(item, name)
+
+
+def refuse_nul_characters():
+    """PostgreSQL text cannot hold U+0000: a statement with one fails (a 500), and no text a person types has one.
+    A request that carries one anywhere (path, query, form, JSON) is refused before a view sees it: 404 for a path
+    (it names nothing), 422 naming the fields in the API, 400 for a page."""
+    from core.errors import ValidationFailed, wants_json
+
+    if NUL in request.path:
+        abort(404)
+    pairs = list(request.args.items(multi=True))
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        pairs += request.form.items(multi=True)
+    # A malformed multipart part may come without a name.
+    fields = [name or "" for name, value in pairs if NUL in (name or "") or NUL in (value or "")]
+    if request.is_json:
+        fields += list(_strings_with_nul(request.get_json(silent=True), ""))
+    if not fields:
+        return None
+    if not wants_json():
+        abort(400)
+    message = _("Text may not contain the NUL character.")
+    raise ValidationFailed(
+        "validation_failed", _("Some fields are not valid."), fields={name or "_json": [message] for name in fields}
+    )
+
+
 def init_security(app: Flask) -> None:
+    app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
 
 

@@ -23,6 +23,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from core.auth.forms import timezone_choices
+from core.db import MAX_INTEGER
 from core.errors import DomainError, attach_to_form
 from core.forms import Form
 from core.reference import ASEAN_COUNTRIES
@@ -147,7 +148,7 @@ class EventForm(Form):
     status = SelectField(
         _l("Status"), choices=list(EVENT_STATUS_LABELS.items()), coerce=EventStatus, default=EventStatus.DRAFT
     )
-    capacity = IntegerField(_l("In-person seats"), validators=[Optional(), NumberRange(min=0)])
+    capacity = IntegerField(_l("In-person seats"), validators=[Optional(), NumberRange(min=0, max=MAX_INTEGER)])
     approval = SelectField(
         _l("Approval of registrations"),
         choices=list(APPROVAL_LABELS.items()),
@@ -187,7 +188,7 @@ class EventForm(Form):
 
 class RoomForm(Form):
     name = StringField(_l("Room name"), filters=[_strip], validators=[DataRequired(), Length(max=120)])
-    capacity = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=0)])
+    capacity = IntegerField(_l("Seats"), validators=[Optional(), NumberRange(min=0, max=MAX_INTEGER)])
 
 
 # Sessions -------------------------------------------------------------------------------------------------------
@@ -232,7 +233,7 @@ class SessionForm(Form):
     end_time = TimeField(_l("Ends at"), format=TIME_FORMATS, validators=[DataRequired()])
     end_day = DateField(_l("Ends on a later day"), validators=[Optional()])
     room_id = SelectField(_l("Room"), coerce=_room_id, choices=[])
-    capacity = IntegerField(_l("Seats for sign-up"), validators=[Optional(), NumberRange(min=0)])
+    capacity = IntegerField(_l("Seats for sign-up"), validators=[Optional(), NumberRange(min=0, max=MAX_INTEGER)])
     online_url = URLField(
         _l("Online join link"),
         filters=[_strip],

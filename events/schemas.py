@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, timedelta
+
 import marshmallow as ma
 from flask import g
 from flask_login import current_user
 
-from core.api import PageArgsSchema
+from core.api import COUNT, ID, PageArgsSchema
 from events.models import ApprovalMode, EventMode, EventStatus, SessionKind, SessionStatus
 from events.signals import may_see_join_link
 
@@ -20,7 +22,12 @@ class ZonedDateTime(ma.fields.DateTime):
         if value is None:
             return None
         event = obj if hasattr(obj, "zone") else obj.event
-        return value.astimezone(event.zone).isoformat()
+        local = value.astimezone(event.zone)
+        if local.utcoffset() % timedelta(minutes=1):
+            # Local mean time before standard zones (Hanoi until 1906: +07:06:40) has seconds in its offset, which
+            # RFC 3339 has no room for: the same instant in UTC then.
+            local = value.astimezone(UTC)
+        return local.isoformat()
 
 
 class EventSchema(ma.Schema):
@@ -35,7 +42,7 @@ class EventSchema(ma.Schema):
     country = ma.fields.String(load_default="VN", validate=ma.validate.Regexp(r"^[A-Z]{2}$"))
     mode = ma.fields.Enum(EventMode, by_value=True, load_default=EventMode.IN_PERSON)
     status = ma.fields.Enum(EventStatus, by_value=True, load_default=EventStatus.DRAFT)
-    capacity = ma.fields.Integer(allow_none=True, load_default=None, validate=ma.validate.Range(min=0))
+    capacity = ma.fields.Integer(allow_none=True, load_default=None, validate=COUNT)
     approval = ma.fields.Enum(ApprovalMode, by_value=True, load_default=ApprovalMode.MODERATED)
     registration_opens_at = ZonedDateTime(allow_none=True, load_default=None)
     registration_closes_at = ZonedDateTime(allow_none=True, load_default=None)
@@ -50,7 +57,7 @@ class EventPatchSchema(EventSchema):
     country = ma.fields.String(validate=ma.validate.Regexp(r"^[A-Z]{2}$"))
     mode = ma.fields.Enum(EventMode, by_value=True)
     status = ma.fields.Enum(EventStatus, by_value=True)
-    capacity = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=0))
+    capacity = ma.fields.Integer(allow_none=True, validate=COUNT)
     approval = ma.fields.Enum(ApprovalMode, by_value=True)
     registration_opens_at = ZonedDateTime(allow_none=True)
     registration_closes_at = ZonedDateTime(allow_none=True)
@@ -61,13 +68,13 @@ class RoomSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     event_id = ma.fields.Integer(dump_only=True)
     name = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=120))
-    capacity = ma.fields.Integer(allow_none=True, load_default=None, validate=ma.validate.Range(min=0))
+    capacity = ma.fields.Integer(allow_none=True, load_default=None, validate=COUNT)
 
 
 class RoomPatchSchema(RoomSchema):
     """Use with partial=True."""
 
-    capacity = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=0))
+    capacity = ma.fields.Integer(allow_none=True, validate=COUNT)
 
 
 class SpeakerSchema(ma.Schema):
@@ -95,9 +102,9 @@ class SessionSchema(ma.Schema):
     description = ma.fields.String(load_default="", validate=ma.validate.Length(max=20000))
     starts_at = ZonedDateTime(required=True)
     ends_at = ZonedDateTime(required=True)
-    room_id = ma.fields.Integer(allow_none=True, load_default=None)
+    room_id = ma.fields.Integer(allow_none=True, load_default=None, validate=ID)
     room_name = ma.fields.Function(lambda s: s.room.name if s.room else None, dump_only=True, allow_none=True)
-    capacity = ma.fields.Integer(allow_none=True, load_default=None, validate=ma.validate.Range(min=0))
+    capacity = ma.fields.Integer(allow_none=True, load_default=None, validate=COUNT)
     online_url = ma.fields.Url(
         allow_none=True,
         load_default=None,
@@ -123,8 +130,8 @@ class SessionPatchSchema(SessionSchema):
 
     theme = ma.fields.String(validate=ma.validate.Length(max=200))
     description = ma.fields.String(validate=ma.validate.Length(max=20000))
-    room_id = ma.fields.Integer(allow_none=True)
-    capacity = ma.fields.Integer(allow_none=True, validate=ma.validate.Range(min=0))
+    room_id = ma.fields.Integer(allow_none=True, validate=ID)
+    capacity = ma.fields.Integer(allow_none=True, validate=COUNT)
     online_url = ma.fields.Url(allow_none=True, schemes={"https", "http"}, validate=ma.validate.Length(max=500))
     speakers = ma.fields.List(ma.fields.Nested(SpeakerSchema))
     status = ma.fields.Enum(SessionStatus, by_value=True)

@@ -157,27 +157,28 @@ def localize(value: datetime, event: Event) -> datetime:
 
 def create_room(event: Event, *, name: str, capacity: int | None = None) -> Room:
     """Add a room. Raises DomainError `room_name_taken`, ValidationFailed."""
-    room = Room(event=event, name=name.strip(), capacity=capacity)
-    return _save_room(room)
+    return _save_room(Room(event=event), name=name, capacity=capacity)
 
 
 def update_room(room: Room, *, name: str | None = None, capacity: int | None = None, **_ignored) -> Room:
-    if name is not None:
-        room.name = name.strip()
-    room.capacity = capacity
-    return _save_room(room)
+    """Rename a room or change its seats. Raises DomainError `room_name_taken`, ValidationFailed."""
+    return _save_room(room, name=room.name if name is None else name, capacity=capacity)
 
 
-def _save_room(room: Room) -> Room:
-    if not room.name:
+def _save_room(room: Room, *, name: str, capacity: int | None) -> Room:
+    name = name.strip()
+    if not name:
         raise invalid("name", _("A room needs a name."))
-    if room.capacity is not None and room.capacity < 0:
+    if capacity is not None and capacity < 0:
         raise invalid("capacity", _("Capacity cannot be negative."))
     try:
+        # The change is made inside the savepoint: made before it, it would be flushed when the savepoint begins,
+        # and a name another room has would fail the request (a 500) instead of being refused here.
         with db.session.begin_nested():
+            room.name, room.capacity = name, capacity
             db.session.add(room)
     except IntegrityError as exc:
-        message = _("This event already has a room called “%(name)s”.", name=room.name)
+        message = _("This event already has a room called “%(name)s”.", name=name)
         raise DomainError("room_name_taken", message) from exc
     return room
 
@@ -252,7 +253,10 @@ def _apply(session: ProgrammeSession, data: dict) -> None:
             value = value.strip() or None
         setattr(session, key, value)
     if "room_id" in data:
-        session.room = db.session.get(Room, data["room_id"]) if data["room_id"] is not None else None
+        # No autoflush: the changes above are not checked yet (an end before the start would fail in the database,
+        # a 500, before _check_session could refuse it with a 422).
+        with db.session.no_autoflush:
+            session.room = db.session.get(Room, data["room_id"]) if data["room_id"] is not None else None
         if data["room_id"] is not None and (session.room is None or session.room.event_id != event.id):
             raise invalid("room_id", _("This room does not belong to the event."))
     if "speakers" in data and data["speakers"] is not None:

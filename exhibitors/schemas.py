@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask import url_for
 
-from core.api import PageArgsSchema
+from core.api import ID, PageArgsSchema
 from events.schemas import ZonedDateTime
 from exhibitors.models import BookingStatus, BoothStatus, ExhibitorCategory, ExhibitorStatus
 
@@ -119,7 +119,7 @@ class BookingSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     booth_id = ma.fields.Integer(dump_only=True)
     booth_code = ma.fields.Function(lambda booking: booking.booth.code, dump_only=True)
-    exhibitor_id = ma.fields.Integer(required=True)
+    exhibitor_id = ma.fields.Integer(required=True, validate=ID)
     status = ma.fields.Enum(BookingStatus, by_value=True, dump_only=True)
     held_until = ZonedDateTime(dump_only=True, allow_none=True)
     created_at = ZonedDateTime(dump_only=True)

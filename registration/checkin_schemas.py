@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from core.api import ID
 from registration.checkin_models import CheckpointKind, ScanResult
 
 DEVICE_TEXT = ma.validate.Length(min=1, max=100)
@@ -14,7 +15,7 @@ class CheckpointSchema(ma.Schema):
     event_id = ma.fields.Integer(dump_only=True)
     name = ma.fields.String(load_default="", validate=ma.validate.Length(max=120))
     kind = ma.fields.Enum(CheckpointKind, by_value=True, load_default=CheckpointKind.VENUE)
-    session_id = ma.fields.Integer(allow_none=True, load_default=None)
+    session_id = ma.fields.Integer(allow_none=True, load_default=None, validate=ID)
     day = ma.fields.Date(
         allow_none=True,
         load_default=None,
@@ -24,7 +25,7 @@ class CheckpointSchema(ma.Schema):
 
 class CheckinRequestSchema(ma.Schema):
     code = ma.fields.String(required=True, validate=ma.validate.Length(max=2000))
-    checkpoint_id = ma.fields.Integer(required=True)
+    checkpoint_id = ma.fields.Integer(required=True, validate=ID)
     scanned_at = ma.fields.DateTime(
         load_default=None,
         allow_none=True,

@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, EmailField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Email, Length, Optional, Regexp, ValidationError
+from wtforms.validators import AnyOf, DataRequired, Email, Length, NumberRange, Optional, Regexp, ValidationError
 
 from core.auth.models import LANGUAGES
+from core.db import MAX_INTEGER
 from core.forms import Form
 from core.reference import ASCN_CITIES
 from events.forms import country_choices
@@ -175,5 +176,5 @@ class BadgePrintForm(Form):
 class ReissueBadgeForm(Form):
     """The POST button that gives one registration a new badge code."""
 
-    registration_id = IntegerField(validators=[DataRequired()])
+    registration_id = IntegerField(validators=[DataRequired(), NumberRange(min=1, max=MAX_INTEGER)])
     q = HiddenField()

@@ -6,7 +6,7 @@ import marshmallow as ma
 from flask import current_app, url_for
 from flask_login import current_user
 
-from core.api import PageArgsSchema
+from core.api import ID, PageArgsSchema
 from core.auth.models import Role
 from events.schemas import ZonedDateTime
 from registration.badge_services import PRINTABLE_STATUSES, has_badge
@@ -115,14 +115,14 @@ class DecisionSchema(ma.Schema):
 class SignupSchema(ma.Schema):
     id = ma.fields.Integer(dump_only=True)
     session_id = ma.fields.Integer(dump_only=True)
-    registration_id = ma.fields.Integer()
+    registration_id = ma.fields.Integer(validate=ID)
     status = ma.fields.Enum(SignupStatus, by_value=True, dump_only=True)
     position = ma.fields.Integer(dump_only=True, allow_none=True)
     session_title = ma.fields.Function(lambda s: s.session.title, dump_only=True)
 
 
 class SignupRequestSchema(ma.Schema):
-    registration_id = ma.fields.Integer(metadata={"description": "Optional for the registration's owner."})
+    registration_id = ma.fields.Integer(validate=ID, metadata={"description": "Optional for the registration's owner."})
 
 
 class BadgeLayoutArgsSchema(ma.Schema):

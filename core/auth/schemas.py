@@ -55,6 +55,10 @@ class PasswordConfirmSchema(ma.Schema):
 class PersonalDataSchema(ma.Schema):
     """Everything held about the caller: `account`, then one key per domain (`registrations`, ...)."""
 
+    class Meta:
+        # The document says so too (additionalProperties), or a client that checks the answer would refuse it.
+        unknown = ma.INCLUDE
+
     exported_at = ma.fields.String(required=True)
     account = ma.fields.Dict(required=True)
 
