@@ -166,7 +166,9 @@ def gunicorn(workdir: Path, url: str):
         "PYTHONPATH": str(ROOT),
     }
     port = free_port()
-    process = start_gunicorn(env, port, workers=setting("WORKERS", 4), threads=setting("THREADS", 2))
+    workers, threads = setting("WORKERS", 4), setting("THREADS", 2)
+    print(f"  gunicorn gthread, {workers} workers x {threads} threads, 127.0.0.1:{port}")
+    process = start_gunicorn(env, port, workers=workers, threads=threads)
     try:
         yield Server(process, port, url.rsplit("/", 1)[-1].split("?")[0])
     finally:
