@@ -102,7 +102,7 @@ def run(report) -> None:
         data = _seed(badges)
         backend = backend_of(url)
         with gunicorn(workdir, url) as server:
-            print(f"  {backend}, {badges} approved badges, gunicorn gthread")
+            print(f"  {backend}, {badges} approved badges")
             subjects = {
                 "baseline": baseline_requests(data["checkpoint_id"], data["codes"], data["token"]),
                 "check-in": _scans(data["checkpoint_id"], data["codes"], data["token"]),

@@ -84,7 +84,6 @@ def bench_app(workdir: Path, *, sqlite: bool = False, **overrides):
     from core import create_app
     from core.extensions import db
 
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # the migrations' names, once per bench: noise here
     url = database_url(workdir, sqlite=sqlite)
     config = {
         "SQLALCHEMY_DATABASE_URI": url,
@@ -96,7 +95,7 @@ def bench_app(workdir: Path, *, sqlite: bool = False, **overrides):
     app = create_app(config | overrides)
     with app.app_context():
         if not url.startswith("sqlite"):
-            upgrade()
+            _quietly(upgrade)
         try:
             yield app, url
         finally:
@@ -117,9 +116,18 @@ def _migrated_sqlite() -> bytes:
         path = workdir / "template.sqlite3"
         app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "INSTANCE_DIR": str(workdir / "instance")})
         with app.app_context():
-            upgrade()
+            _quietly(upgrade)
             db.engine.dispose()
         return path.read_bytes()
+
+
+def _quietly(migrate) -> None:
+    """Run the migrations without their INFO lines (alembic's logging configuration sets its own levels)."""
+    logging.disable(logging.INFO)
+    try:
+        migrate()
+    finally:
+        logging.disable(logging.NOTSET)
 
 
 @contextmanager
@@ -158,7 +166,9 @@ def gunicorn(workdir: Path, url: str):
         "PYTHONPATH": str(ROOT),
     }
     port = free_port()
-    process = start_gunicorn(env, port, workers=setting("WORKERS", 4), threads=setting("THREADS", 2))
+    workers, threads = setting("WORKERS", 4), setting("THREADS", 2)
+    print(f"  gunicorn gthread, {workers} workers x {threads} threads, 127.0.0.1:{port}")
+    process = start_gunicorn(env, port, workers=workers, threads=threads)
     try:
         yield Server(process, port, url.rsplit("/", 1)[-1].split("?")[0])
     finally:

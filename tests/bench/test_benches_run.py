@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(BACKEND != "sqlite", reason="runs once, on the S
 TINY = {
     "BENCH_DATABASE_URL": "sqlite",
     "BENCH_RUNS": "1",
-    "BENCH_SECONDS": "0.3",
+    "BENCH_SECONDS": "0.2",
     "BENCH_WARMUP": "0",
     "BENCH_CLIENTS": "3",
     "BENCH_PAGE_CLIENTS": "2",
@@ -29,7 +29,7 @@ TINY = {
     "BENCH_WORKERS": "1",
     "BENCH_THREADS": "2",
     "BENCH_BADGES": "30",
-    "BENCH_REGISTRANTS": "300",
+    "BENCH_REGISTRANTS": "200",
     "BENCH_PROGRAMME_SLOTS": "1",
     "BENCH_PDF_BADGES": "4",
     "BENCH_IMPORT_ROWS": "5",
