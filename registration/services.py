@@ -261,6 +261,7 @@ def update_registration(registration: Registration, data: dict, actor=None) -> R
 
 def _change_attendance(registration: Registration, attendance: Attendance) -> None:
     event = registration.event
+    _reread_under_event_lock(registration)
     seated = registration.status in SEATED
     if attendance is Attendance.IN_PERSON and seated and not seats.take_seat(Event, event.id):
         raise DomainError("event_full", _("No in-person seat is left; you can stay online."))
@@ -273,8 +274,21 @@ def _change_attendance(registration: Registration, attendance: Attendance) -> No
 # Decisions -------------------------------------------------------------------------------------------------------
 
 
+def _reread_under_event_lock(registration: Registration) -> None:
+    """Take the event's row (first in the lock order), then re-read the registration's state.
+
+    Every change of a registration's state or waiting position happens under its event's row lock, so what we read
+    after taking it is what we act on: not the state loaded before the wait, which another request (a cancellation
+    moving the line up, this very registration cancelled twice at once) may have changed meanwhile. Acting on a
+    stale position left a gap in the waiting list under load (tests/load); a stale state would free a seat twice.
+    """
+    seats.lock(Event, registration.event_id)
+    db.session.refresh(registration, attribute_names=["status", "waitlist_position"])
+
+
 def approve(registration: Registration, actor) -> Registration:
     """Approve. Raises DomainError `event_full` when a registration without a seat cannot get one."""
+    _reread_under_event_lock(registration)
     if registration.status is RegistrationStatus.APPROVED:
         return registration
     if registration.status is RegistrationStatus.CANCELLED:
@@ -295,6 +309,7 @@ def approve(registration: Registration, actor) -> Registration:
 
 def reject(registration: Registration, actor, reason: str = "") -> Registration:
     """Reject, with a reason told to the delegate; a freed seat goes to the next in line."""
+    _reread_under_event_lock(registration)
     if registration.status is RegistrationStatus.REJECTED:
         return registration
     if registration.status is RegistrationStatus.CANCELLED:
@@ -310,6 +325,7 @@ def reject(registration: Registration, actor, reason: str = "") -> Registration:
 
 def cancel(registration: Registration, actor) -> Registration:
     """Cancel a registration and its sign-ups; the freed seats go to the next in line."""
+    _reread_under_event_lock(registration)
     if registration.status is RegistrationStatus.CANCELLED:
         return registration
     had_seat = _vacate(registration)
@@ -478,10 +494,12 @@ def _overlapping_signup(session: ProgrammeSession, registration: Registration) -
 
 def cancel_signup(signup: Signup) -> None:
     """Cancel a sign-up; a freed seat goes to the first on the waiting list, who is told."""
-    if signup.status is SignupStatus.CANCELLED:
-        return
     session_id = signup.session_id
     seats.lock(ProgrammeSession, session_id)
+    # As for registrations under their event's lock: the sign-up's state and place as they are now, not as loaded.
+    db.session.refresh(signup, attribute_names=["status", "position"])
+    if signup.status is SignupStatus.CANCELLED:
+        return
     was = signup.status
     position = signup.position
     signup.status, signup.position = SignupStatus.CANCELLED, None

@@ -211,3 +211,62 @@ def test_a_delegate_cannot_open_the_lists(client, make_user, sign_in, make_event
     assert client.get(f"/manage/events/{event.id}/registrations").status_code == 403
     assert client.get("/manage/delegations").status_code == 403
     assert "Delegation" not in client.get("/").get_data(as_text=True)
+
+
+def test_rejecting_several_waiting_at_once_keeps_the_line_without_gaps(
+    client, organiser, make_user, make_event, enrol, post_form
+):
+    event = make_event(capacity=1)
+    seated = enrol(event, make_user("seated@moc.gov.vn", full_name="Nguyễn Tường Văn"))
+    waiting = [enrol(event, make_user(f"w{n}@moc.gov.vn", full_name=f"Đại biểu {n}")) for n in range(1, 6)]
+    assert [r.waitlist_position for r in waiting] == [1, 2, 3, 4, 5]
+    url = f"/manage/events/{event.id}/registrations"
+    # One transaction rejects the 2nd and the 3rd in line: the 3rd's place must be read after the 2nd has left.
+    post_form(f"{url}/decide", {"action": "reject", "registration_ids": [waiting[1].id, waiting[2].id]}, form_url=url)
+    db.session.expire_all()
+    line = db.session.scalars(
+        select(Registration)
+        .where(Registration.event_id == event.id, Registration.status == RegistrationStatus.WAITLISTED)
+        .order_by(Registration.waitlist_position)
+    ).all()
+    assert [(r.full_name, r.waitlist_position) for r in line] == [
+        ("Đại biểu 1", 1),
+        ("Đại biểu 4", 2),
+        ("Đại biểu 5", 3),
+    ]
+    assert db.session.get(Registration, seated.id).status is RegistrationStatus.PENDING
+    assert event.waitlist_count == 3
+
+
+def test_rejecting_several_waiting_for_one_workshop_keeps_its_line_without_gaps(
+    make_user, make_event, make_room, make_session, enrol
+):
+    from events.models import ProgrammeSession
+    from registration import services
+    from registration.models import Signup, SignupStatus
+
+    event = make_event(approval="auto")
+    room = make_room(event, name="Phòng 1", capacity=50)
+    workshop = make_session(event, kind="workshop", title="Hội thảo 1", room=room, capacity=1)
+    people = [enrol(event, make_user(f"p{n}@moc.gov.vn", full_name=f"Đại biểu {n}")) for n in range(6)]
+    for registration in people:
+        services.sign_up(workshop, registration)
+    db.session.commit()
+    # The sign-ups are loaded, as a page holding them has them, when one transaction rejects two people waiting for
+    # the workshop: the second's place must be read after the first has left the line.
+    signups = db.session.scalars(select(Signup).order_by(Signup.id)).all()
+    assert [s.position for s in signups] == [None, 1, 2, 3, 4, 5]
+    services.reject(people[2], None)
+    services.reject(people[3], None)
+    db.session.commit()
+    line = db.session.scalars(
+        select(Signup)
+        .where(Signup.session_id == workshop.id, Signup.status == SignupStatus.WAITLISTED)
+        .order_by(Signup.position)
+    ).all()
+    assert [(s.registration.full_name, s.position) for s in line] == [
+        ("Đại biểu 1", 1),
+        ("Đại biểu 4", 2),
+        ("Đại biểu 5", 3),
+    ]
+    assert db.session.get(ProgrammeSession, workshop.id).waitlist_count == 3
