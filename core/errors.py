@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -169,9 +169,20 @@ def handle_database_unavailable(exc: Exception):
         _discard_unsaved_changes()
     except Exception:  # noqa: BLE001 (the connection is gone; the pool replaces it on the next checkout)
         logger.debug("rollback after a lost connection failed", exc_info=True)
+    _answer_as_anonymous()
     response = make_response(handle_http_exception(ServiceUnavailable()))
     response.headers["Retry-After"] = "5"
     return response
+
+
+def _answer_as_anonymous() -> None:
+    """Draw the answer without the database: as for a visitor who is not signed in.
+
+    The signed-in user (or the bearer token's) is read from the database, and the rollback has expired that row;
+    the error message's language and the page's menu would read it again, fail again inside this handler, and turn
+    the 503 into a 500 (seen under load: every request with a token or a session during a restart).
+    """
+    g._login_user = current_app.login_manager.anonymous_user()
 
 
 def is_connection_error(exc: Exception) -> bool:

@@ -4,34 +4,13 @@ session to it is ended, as a restart does, while the rest of the server keeps ru
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from core.extensions import db
 from tests.fixtures.app import BACKEND
+from tests.fixtures.outage import database_down
 
 pytestmark = pytest.mark.skipif(BACKEND != "postgres", reason="a database outage is staged on PostgreSQL")
-
-
-@contextmanager
-def database_down(url: str):
-    name = make_url(url).database
-    admin = create_engine(make_url(url).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
-        others = (
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :name AND pid <> pg_backend_pid()"
-        )
-        connection.execute(text(others), {"name": name})
-    try:
-        yield
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
-        admin.dispose()
 
 
 def test_an_outage_gives_clean_503s_and_the_app_recovers_by_itself(app, client, make_event, migrated_database):
@@ -56,3 +35,29 @@ def test_an_outage_gives_clean_503s_and_the_app_recovers_by_itself(app, client, 
     assert recovered.status_code == 200
     assert [item["name"] for item in recovered.get_json()["items"]] == ["Hội nghị ASCN"]
     assert client.get("/healthz").get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_signed_in_people_and_token_holders_get_the_503_too(
+    app, client, make_event, make_user, sign_in, token_for, migrated_database
+):
+    """Their account is read from the database: the error page and message must not read it again (they did,
+    failed a second time inside the handler, and answered 500)."""
+    event = make_event(name="Hội nghị ASCN")
+    organiser = token_for(make_user("organiser@ascn.org", roles=["organiser"]))
+    make_user("van@danang.gov.vn", full_name="Nguyễn Tường Văn")
+    assert sign_in("van@danang.gov.vn").status_code == 302
+    assert client.get(f"/events/{event.slug}/my").status_code == 200
+    db.session.remove()
+
+    with database_down(migrated_database):
+        page = client.get(f"/events/{event.slug}/my")
+        assert page.status_code == 503
+        assert "briefly unavailable" in page.get_data(as_text=True)
+        api = client.get(f"/api/v1/events/{event.id}/registrations", headers=organiser)
+        assert api.status_code == 503
+        assert api.get_json()["error"]["code"] == "service_unavailable"
+        assert api.headers["Retry-After"] == "5"
+        db.session.remove()
+
+    assert client.get(f"/events/{event.slug}/my").status_code == 200
+    assert client.get(f"/api/v1/events/{event.id}/registrations", headers=organiser).status_code == 200
