@@ -199,11 +199,29 @@ def handle_unexpected(exc: Exception):
     return handle_http_exception(InternalServerError())
 
 
+def end_session(exc: BaseException | None) -> None:
+    """Close the request's database session. A connection that died after the answer was ready (a database
+    restart between the view's last query and this rollback) is no error of the request: it answered 500 before.
+
+    Registered after Flask-SQLAlchemy's own teardown, so it runs first; the other then finds nothing to close.
+    """
+    from core.extensions import db
+
+    try:
+        db.session.remove()
+    except DBAPIError as error:
+        if not is_connection_error(error):
+            raise
+        logger.warning("Database connection lost at the end of a request: %s", error.__class__.__name__)
+        db.session.registry.clear()  # SQLAlchemy has dropped the dead connection from the pool
+
+
 def register_error_handlers(app: Flask) -> None:
     """Map every error once; called after flask-smorest so these handlers win."""
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
+    app.teardown_appcontext(end_session)
 
 
 def attach_to_form(form, exc: DomainError, *, field: str | None = None) -> None:

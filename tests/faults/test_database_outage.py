@@ -4,7 +4,11 @@ session to it is ended, as a restart does, while the rest of the server keeps ru
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from core.extensions import db
 from tests.fixtures.app import BACKEND
@@ -61,3 +65,33 @@ def test_signed_in_people_and_token_holders_get_the_503_too(
 
     assert client.get(f"/events/{event.slug}/my").status_code == 200
     assert client.get(f"/api/v1/events/{event.id}/registrations", headers=organiser).status_code == 200
+
+
+def test_a_connection_lost_after_the_answer_is_ready_does_not_spoil_the_answer(
+    app, make_app, make_event, migrated_database
+):
+    """The database restarts between a page's last query and the end of its transaction: the page is sent."""
+    event = make_event(name="Hội nghị ASCN")
+    served = make_app()  # its own app context per request, so the end-of-request teardown runs as in production
+    admin = create_engine(migrated_database, poolclass=NullPool)
+
+    @served.after_request
+    def lose_the_connection(response):
+        pid = db.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with admin.connect() as connection:
+            assert connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid}).scalar_one()
+        deadline = time.monotonic() + 10
+        while _backend_alive(admin, pid):  # a backend ends a few milliseconds after it is told to
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        return response
+
+    page = served.test_client().get(f"/events/{event.slug}")
+    assert page.status_code == 200
+    assert "Hội nghị ASCN" in page.get_data(as_text=True)
+    assert served.test_client().get(f"/events/{event.slug}").status_code == 200  # and the next one is fine
+
+
+def _backend_alive(admin, pid: int) -> bool:
+    with admin.connect() as connection:  # a new transaction: pg_stat_activity is read once per transaction
+        return connection.execute(text("SELECT 1 FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}).first()
