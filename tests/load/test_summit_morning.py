@@ -63,6 +63,8 @@ class Answer:
 
 
 class Log:
+    """Every answer, by kind and key, for the checks afterwards; a lost connection is logged, never raised."""
+
     def __init__(self):
         self.answers: list[Answer] = []
 
