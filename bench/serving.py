@@ -19,6 +19,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -164,8 +165,6 @@ class Connection:
             body = json.dumps(json_body).encode()
             head["Content-Type"] = "application/json"
         elif form is not None:
-            from urllib.parse import urlencode
-
             body = urlencode(form).encode()
             head["Content-Type"] = "application/x-www-form-urlencoded"
         if self.cookies:

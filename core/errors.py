@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -177,9 +177,20 @@ def handle_database_unavailable(exc: Exception):
         _discard_unsaved_changes()
     except Exception:  # noqa: BLE001 (the connection is gone; the pool replaces it on the next checkout)
         logger.debug("rollback after a lost connection failed", exc_info=True)
+    _answer_as_anonymous()
     response = make_response(handle_http_exception(ServiceUnavailable()))
     response.headers["Retry-After"] = "5"
     return response
+
+
+def _answer_as_anonymous() -> None:
+    """Draw the answer without the database: as for a visitor who is not signed in.
+
+    The signed-in user (or the bearer token's) is read from the database, and the rollback has expired that row;
+    the error message's language and the page's menu would read it again, fail again inside this handler, and turn
+    the 503 into a 500 (seen under load: every request with a token or a session during a restart).
+    """
+    g._login_user = current_app.login_manager.anonymous_user()
 
 
 def is_connection_error(exc: Exception) -> bool:
@@ -196,11 +207,29 @@ def handle_unexpected(exc: Exception):
     return handle_http_exception(InternalServerError())
 
 
+def end_session(exc: BaseException | None) -> None:
+    """Close the request's database session. A connection that died after the answer was ready (a database
+    restart between the view's last query and this rollback) is no error of the request: it answered 500 before.
+
+    Registered after Flask-SQLAlchemy's own teardown, so it runs first; the other then finds nothing to close.
+    """
+    from core.extensions import db
+
+    try:
+        db.session.remove()
+    except DBAPIError as error:
+        if not is_connection_error(error):
+            raise
+        logger.warning("Database connection lost at the end of a request: %s", error.__class__.__name__)
+        db.session.registry.clear()  # SQLAlchemy has dropped the dead connection from the pool
+
+
 def register_error_handlers(app: Flask) -> None:
     """Map every error once; called after flask-smorest so these handlers win."""
     app.register_error_handler(DomainError, handle_domain_error)
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(Exception, handle_unexpected)
+    app.teardown_appcontext(end_session)
 
 
 def attach_to_form(form, exc: DomainError, *, field: str | None = None) -> None:

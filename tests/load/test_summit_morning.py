@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 
-from bench.serving import Connection, ConnectionLost
+from bench.serving import Connection, ConnectionLost, read_errors
 from core.extensions import db
 from core.mail.models import OutboxMessage, OutboxStatus
 from events.models import Event, ProgrammeSession
@@ -63,6 +63,8 @@ class Answer:
 
 
 class Log:
+    """Every answer, by kind and key, for the checks afterwards; a lost connection is logged, never raised."""
+
     def __init__(self):
         self.answers: list[Answer] = []
 
@@ -266,6 +268,8 @@ def test_the_summit_morning_under_load(app, summit, serve, flask_process, smtp_s
     load_seconds = time.perf_counter() - started
 
     assert [a for a in log.answers if a.status is None or a.status >= 500] == []
+    errors = read_errors(served.server)
+    assert "Traceback" not in errors, errors[-3000:]
     db.session.expire_all()
     _check_registrations(summit, log)
     _check_workshops(summit, log)
