@@ -7,9 +7,9 @@ checkpoint, no overlapping sessions for anyone; no 5xx in any answer. Then the r
 two at once) delivers the outbox to a real SMTP server, and every queued mail arrives exactly once.
 
 Size: LOAD_SCALE multiplies every count: 1 is 2,000 registrations, 2,000 sign-ups, 2,000 scans and 100 booth
-bookings, as issue 7 asks (`LOAD_SCALE=1 pytest tests/load`). The default is the largest size that stays inside the
-CI budget of 90 s on the project's 2-core machine (see docs/load-and-faults.md). Loopback only; gunicorn and the
-mail workers stop with the test.
+bookings, as issue 7 asks, and the default: CI runs the full size (about 95 s on the project's 2-core machine when
+it is otherwise quiet; see docs/load-and-faults.md). `LOAD_SCALE=0.25` for a quick run. Loopback only; gunicorn and
+the mail workers stop with the test.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ from tests.fixtures.served import drive
 
 pytestmark = pytest.mark.skipif(BACKEND != "postgres", reason="the load test runs on PostgreSQL, as production does")
 
-LOAD_SCALE = float(os.environ.get("LOAD_SCALE", "0.5"))
+LOAD_SCALE = float(os.environ.get("LOAD_SCALE", "1"))
 
 
 def scaled(count: int) -> int:
