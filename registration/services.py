@@ -346,9 +346,10 @@ def _end_signups(registration: Registration) -> None:
 
 
 def _vacate(registration: Registration) -> bool:
-    """Give back the registration's seat or waiting place; true when a seat was freed."""
+    """Give back the registration's seat or waiting place; true when a seat was freed.
+
+    The caller holds the event's row and has re-read the registration (_reread_under_event_lock)."""
     event = registration.event
-    seats.lock(Event, event.id)
     if registration.status in SEATED and _takes_seat(registration):
         seats.release_seat(Event, event.id)
         return True

@@ -52,6 +52,13 @@ def _users(count: int) -> list[int]:
     return [user.id for user in users]
 
 
+def _sign_up(registration_id: int, session_id: int) -> str:
+    """One sign-up in the calling thread's session, by ids; the sign-up's status."""
+    return services.sign_up(
+        db.session.get(ProgrammeSession, session_id), db.session.get(Registration, registration_id)
+    ).status.value
+
+
 def _run_at_once(app, work, items) -> list:
     """Run work(item) for every item in its own thread, app context and database connection, all released together."""
     barrier = threading.Barrier(len(items))
@@ -105,10 +112,7 @@ def test_fifty_concurrent_signups_for_ten_seats(pooled_app, make_event, make_roo
         session_id = session.id
 
         def sign_up(registration_id, session_id=session_id):
-            signup = services.sign_up(
-                db.session.get(ProgrammeSession, session_id), db.session.get(Registration, registration_id)
-            )
-            return signup.status.value
+            return _sign_up(registration_id, session_id)
 
         results = _run_at_once(pooled_app, sign_up, registration_ids)
         assert sorted(results) == ["confirmed"] * SEATS + ["waitlisted"] * (THREADS - SEATS), results
@@ -172,9 +176,7 @@ def test_the_race_is_real_without_the_conditional_update(pooled_app, make_event,
     session_id = session.id
 
     def sign_up(registration_id):
-        return services.sign_up(
-            db.session.get(ProgrammeSession, session_id), db.session.get(Registration, registration_id)
-        ).status.value
+        return _sign_up(registration_id, session_id)
 
     results = _run_at_once(pooled_app, sign_up, [r.id for r in registrations])
     assert results.count("confirmed") > SEATS
@@ -200,11 +202,7 @@ def _both_at_once(app, event, sessions: tuple[int, int]) -> dict[int, list]:
     db.session.commit()
 
     def sign_up(item):
-        registration_id, session_id = item
-        signup = services.sign_up(
-            db.session.get(ProgrammeSession, session_id), db.session.get(Registration, registration_id)
-        )
-        return signup.status.value
+        return _sign_up(*item)
 
     items = [(registration.id, session_id) for registration in registrations for session_id in sessions]
     results = _run_at_once(app, sign_up, items)
@@ -249,8 +247,6 @@ def test_overlapping_signups_race_without_the_registration_lock(
     registration_id = registration.id
 
     def sign_up(session_id):
-        return services.sign_up(
-            db.session.get(ProgrammeSession, session_id), db.session.get(Registration, registration_id)
-        ).status.value
+        return _sign_up(registration_id, session_id)
 
     assert _run_at_once(pooled_app, sign_up, list(sessions)) == ["confirmed", "confirmed"]
